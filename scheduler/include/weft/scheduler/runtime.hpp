@@ -1,0 +1,137 @@
+// weft::runtime and weft::run: asyncio.Runner and asyncio.run.
+//
+// A runtime owns its workers: one thread per worker, each running its own
+// event_loop. run() submits the main coroutine to the first worker and blocks
+// the calling thread until it completes; the coroutine and the tasks it
+// creates run on that worker (create_task schedules on the current worker).
+// submit() / run_coroutine_threadsafe() feed any worker from any thread.
+//
+// Shutdown (the destructor, and the end of weft::run): every task still
+// pending on any worker is cancelled and awaited, in rounds, until no task is
+// left (tasks created during shutdown are cancelled in the next round); then
+// the loops stop, the threads are joined and the loops are closed.
+#pragma once
+
+#include <weft/scheduler/concurrent_future.hpp>
+#include <weft/scheduler/coro.hpp>
+#include <weft/scheduler/event_loop.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft {
+
+enum class pinning_policy { none, compact, scatter, numa, cpu_list };
+
+/// How workers are pinned to processing units: a policy, or an explicit list
+/// of cpu numbers (worker i pins to cpus[i % size]).
+struct pinning {
+    pinning_policy policy = pinning_policy::none;
+    std::vector<unsigned> cpus;
+
+    pinning() = default;
+    pinning(pinning_policy p) : policy(p) {}  // NOLINT: implicit on purpose
+    static pinning cpu_list(std::vector<unsigned> list) {
+        pinning p(pinning_policy::cpu_list);
+        p.cpus = std::move(list);
+        return p;
+    }
+};
+
+enum class io_backend { automatic, epoll, io_uring };
+
+struct runtime_options {
+    /// Number of workers; 0 means the WEFT_WORKERS environment variable if
+    /// set, else one per allowed core.
+    unsigned workers = 0;
+    /// Thread pinning; the WEFT_PIN environment variable overrides it
+    /// ("none", "compact", "scatter", "numa" or a list such as "0,2,4").
+    weft::pinning pinning{};
+    /// Steal from nearby workers first (same cache, then same NUMA node).
+    bool numa_aware_stealing = true;
+    weft::io_backend io_backend = weft::io_backend::automatic;
+    /// Debug mode (also enabled by WEFT_DEBUG=1): reports never-awaited
+    /// coroutines and slow callbacks.
+    bool debug = false;
+    std::chrono::nanoseconds slow_callback_duration = std::chrono::milliseconds(100);
+    /// Capacity of each worker's local run queue.
+    std::size_t local_queue_capacity = 256;
+    /// Every this many ticks a worker looks at the shared injection queue first.
+    unsigned global_queue_interval = 61;
+    /// Every this many ticks a worker polls its reactor without blocking.
+    unsigned io_poll_interval = 61;
+};
+
+class runtime {
+public:
+    explicit runtime(runtime_options opts = {});
+    /// Shuts down: see the header comment.
+    ~runtime();
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+
+    /// Runs c to completion on the first worker and returns its value or
+    /// rethrows its exception. Must be called from a thread that is not
+    /// running an event loop (throws weft::error otherwise).
+    template <class T>
+    T run(coro<T> c) {
+        if (detail::running_loop())
+            throw error("runtime::run(): called from a thread running an event loop; "
+                        "co_await the coroutine instead");
+        return submit_to(0, std::move(c)).result();
+    }
+
+    /// Schedules c on a worker (round robin) from any thread.
+    template <class T>
+    concurrent_future<T> submit(coro<T> c) {
+        return submit_to(next_worker_.fetch_add(1, std::memory_order_relaxed) % loops_.size(),
+                         std::move(c));
+    }
+
+    /// Number of workers.
+    std::size_t workers() const noexcept { return loops_.size(); }
+    /// The loop of worker i.
+    event_loop& loop(std::size_t i) { return *loops_.at(i); }
+    const runtime_options& options() const noexcept { return opts_; }
+    /// Cancels every pending task, waits for them, stops and joins the
+    /// workers. Idempotent; the destructor calls it.
+    void shutdown() noexcept;
+
+private:
+    template <class T>
+    concurrent_future<T> submit_to(std::size_t i, coro<T> c) {
+        if (closed_.load(std::memory_order_acquire)) throw error("runtime::submit(): the runtime is shut down");
+        return run_coroutine_threadsafe(std::move(c), *loops_[i]);
+    }
+    void start_workers();
+    void cancel_round() noexcept;
+
+    runtime_options opts_;
+    std::vector<std::unique_ptr<event_loop>> loops_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::size_t> next_worker_{0};
+    std::atomic<bool> closed_{false};
+    std::mutex idle_mutex_;
+    std::condition_variable idle_cv_;
+};
+
+/// Runs main on a new runtime (asyncio.run): returns its value or rethrows
+/// its exception after the runtime shut down. Throws weft::error if called
+/// while an event loop runs on this thread.
+template <class T>
+T run(coro<T> main, runtime_options opts = {}) {
+    if (detail::running_loop())
+        throw error("weft::run(): cannot be called while an event loop is running on this thread");
+    runtime rt(std::move(opts));
+    return rt.run(std::move(main));
+}
+
+/// The worker count a runtime with `requested` workers gets (0 = WEFT_WORKERS
+/// or one per allowed core).
+unsigned resolve_worker_count(unsigned requested);
+
+} // namespace weft

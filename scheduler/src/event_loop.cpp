@@ -1,0 +1,356 @@
+#include <weft/scheduler/detail/task_state.hpp>
+#include <weft/scheduler/event_loop.hpp>
+#include <weft/scheduler/task.hpp>
+
+#include "diagnostics.hpp"
+
+#include <cstdio>
+
+namespace weft {
+
+namespace detail {
+
+namespace {
+thread_local event_loop* tls_running_loop = nullptr;
+thread_local event_loop* tls_set_loop = nullptr;
+} // namespace
+
+event_loop* running_loop() noexcept { return tls_running_loop; }
+
+void* callback_node::operator new(std::size_t n) { return frame_allocate(n); }
+void callback_node::operator delete(void* p, std::size_t n) noexcept { frame_deallocate(p, n); }
+
+void run_loop_until_done(event_loop& loop, future_state_base* s) {
+    if (loop.is_running()) throw error("run_until_complete(): this event loop is already running");
+    if (!s->done()) {
+        s->add_callback([&loop](future_state_base&) { loop.stop(); });
+        loop.run_forever();
+    }
+    if (!s->done())
+        throw error("run_until_complete(): the event loop stopped before the future completed");
+}
+
+} // namespace detail
+
+event_loop::event_loop() { debug_.store(detail::debug_from_environment(), std::memory_order_relaxed); }
+
+event_loop::~event_loop() {
+    if (!is_closed() && !is_running()) {
+        try {
+            close();
+        } catch (...) {
+        }
+    }
+}
+
+void event_loop::check_open(const char* what) const {
+    if (is_closed()) throw error(std::string(what) + "() called on a closed event loop");
+}
+
+void handle::cancel() noexcept {
+    if (!n_) return;
+    // Release pairs with the acquire load in run_callback_node / fire.
+    n_->cancelled.store(true, std::memory_order_release);
+    event_loop* l = n_->loop;
+    if (n_->queued() && l->on_loop_thread()) {
+        // Timer still waiting: take it out now rather than when it expires.
+        l->remove_timer(n_);
+        n_->release();  // the heap's reference
+    }
+}
+
+void event_loop::run_callback_node(detail::runnable* r) noexcept {
+    auto* n = static_cast<detail::callback_node*>(r);
+    if (!n->cancelled.load(std::memory_order_acquire)) {
+        try {
+            n->fn();
+        } catch (...) {
+            n->loop->call_exception_handler({"Exception in callback", std::current_exception(), {}});
+        }
+    }
+    n->fn.reset();  // release captures now, not when the last handle goes
+    n->release();   // the queue's reference
+}
+
+void event_loop::fire_callback_node(detail::timer_node* t) noexcept {
+    auto* n = static_cast<detail::callback_node*>(t);
+    if (n->cancelled.load(std::memory_order_acquire)) {
+        n->release();
+        return;
+    }
+    n->loop->post_ready(n);  // the heap's reference moves to the ready queue
+}
+
+void event_loop::post_ready(detail::runnable* r) noexcept {
+    if (on_loop_thread() || (!is_running() && thread_id_ == std::thread::id{}))
+        ready_.push(r);
+    else
+        post_remote(r);
+}
+
+void event_loop::post_remote(detail::runnable* r) noexcept {
+    bool wake;
+    {
+        std::lock_guard<std::mutex> g(inbox_mutex_);
+        inbox_.push(r);
+        wake = sleeping_;
+    }
+    if (wake) inbox_cv_.notify_one();
+}
+
+void event_loop::schedule(detail::runnable* r) noexcept {
+    if (on_loop_thread())
+        ready_.push(r);
+    else
+        post_remote(r);
+}
+
+void event_loop::add_timer(detail::timer_node* t) {
+    if (!on_loop_thread() && is_running())
+        throw error("timers of an event loop can only be set from the thread running it "
+                    "(use call_soon_threadsafe)");
+    timers_.push(t);
+}
+
+void event_loop::remove_timer(detail::timer_node* t) noexcept {
+    if (t->queued()) timers_.remove(t);
+}
+
+void event_loop::register_task(detail::task_base* t) noexcept {
+    detail::spin_guard g(registry_lock_);
+    t->reg_prev = nullptr;
+    t->reg_next = registry_head_;
+    if (registry_head_) registry_head_->reg_prev = t;
+    registry_head_ = t;
+    t->registered = true;
+    task_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void event_loop::unregister_task(detail::task_base* t) noexcept {
+    bool idle = false;
+    {
+        detail::spin_guard g(registry_lock_);
+        if (!t->registered) return;
+        if (t->reg_prev)
+            t->reg_prev->reg_next = t->reg_next;
+        else
+            registry_head_ = t->reg_next;
+        if (t->reg_next) t->reg_next->reg_prev = t->reg_prev;
+        t->reg_prev = t->reg_next = nullptr;
+        t->registered = false;
+        // Release pairs with the acquire load in pending_task_count().
+        idle = task_count_.fetch_sub(1, std::memory_order_release) == 1;
+    }
+    if (idle && idle_observer_) idle_observer_();
+}
+
+std::vector<detail::task_base*> event_loop::pending_tasks_snapshot() const {
+    std::vector<detail::task_base*> out;
+    detail::spin_guard g(registry_lock_);
+    out.reserve(task_count_.load(std::memory_order_relaxed));
+    for (detail::task_base* t = registry_head_; t; t = t->reg_next) {
+        if (t->done()) continue;
+        t->add_ref();
+        out.push_back(t);
+    }
+    return out;
+}
+
+void event_loop::set_exception_handler(exception_handler h) {
+    detail::spin_guard g(handler_lock_);
+    handler_ = std::move(h);
+}
+
+event_loop::exception_handler event_loop::get_exception_handler() const {
+    detail::spin_guard g(handler_lock_);
+    return handler_;
+}
+
+void event_loop::call_exception_handler(const exception_context& ctx) noexcept {
+    exception_handler h;
+    {
+        detail::spin_guard g(handler_lock_);
+        h = handler_;
+    }
+    if (!h) {
+        default_exception_handler(ctx);
+        return;
+    }
+    try {
+        h(*this, ctx);
+    } catch (...) {
+        default_exception_handler({"Unhandled error in the exception handler",
+                                   std::current_exception(), {}});
+        default_exception_handler(ctx);
+    }
+}
+
+void event_loop::default_exception_handler(const exception_context& ctx) noexcept {
+    std::string text = "weft: " + ctx.message;
+    if (!ctx.task_name.empty()) text += " [" + ctx.task_name + "]";
+    if (ctx.exception) {
+        try {
+            std::rethrow_exception(ctx.exception);
+        } catch (const std::exception& e) {
+            text += ": ";
+            text += e.what();
+        } catch (const cancelled_error& e) {
+            text += ": cancelled_error: ";
+            text += e.what();
+        } catch (...) {
+            text += ": (non-standard exception)";
+        }
+    }
+    text += "\n";
+    std::fputs(text.c_str(), stderr);
+}
+
+void event_loop::stop() noexcept {
+    stop_requested_.store(true, std::memory_order_release);
+    bool wake;
+    {
+        std::lock_guard<std::mutex> g(inbox_mutex_);
+        wake = sleeping_;
+    }
+    if (wake) inbox_cv_.notify_one();
+}
+
+void event_loop::run_forever() {
+    check_open("run_forever");
+    if (is_running()) throw error("run_forever(): this event loop is already running");
+    if (detail::tls_running_loop)
+        throw error("run_forever(): another event loop is already running on this thread");
+    running_.store(true, std::memory_order_release);
+    thread_id_ = std::this_thread::get_id();
+    detail::tls_running_loop = this;
+    struct reset {
+        event_loop* l;
+        ~reset() {
+            detail::tls_running_loop = nullptr;
+            l->stop_requested_.store(false, std::memory_order_relaxed);
+            l->thread_id_ = {};
+            l->running_.store(false, std::memory_order_release);
+        }
+    } r{this};
+    for (;;) {
+        run_once();
+        if (stop_requested_.load(std::memory_order_acquire)) break;
+    }
+}
+
+void event_loop::drain_inbox() noexcept {
+    std::lock_guard<std::mutex> g(inbox_mutex_);
+    ready_.splice(inbox_);
+}
+
+void event_loop::run_once() {
+    // Sleep only when nothing is ready and no stop is pending; wake for the
+    // next timer, a post from another thread, or stop().
+    if (ready_.empty() && !stop_requested_.load(std::memory_order_acquire)) {
+        std::unique_lock<std::mutex> g(inbox_mutex_);
+        if (inbox_.empty()) {
+            sleeping_ = true;
+            auto quiet = [this] {
+                return !inbox_.empty() || stop_requested_.load(std::memory_order_acquire);
+            };
+            if (timers_.empty())
+                inbox_cv_.wait(g, quiet);
+            else
+                inbox_cv_.wait_until(g, timers_.next_deadline(), quiet);
+            sleeping_ = false;
+        }
+        ready_.splice(inbox_);
+    } else {
+        drain_inbox();
+    }
+
+    if (!timers_.empty()) {
+        const auto now = clock::now();
+        while (!timers_.empty() && timers_.next_deadline() <= now) {
+            detail::timer_node* t = timers_.pop();
+            t->fire(t);
+        }
+    }
+
+    // Run what was ready when this iteration began; what those items make
+    // ready runs in the next iteration (asyncio's ntodo rule).
+    std::size_t n = ready_.size();
+    const bool debug = get_debug();
+    while (n-- > 0) {
+        detail::runnable* r = ready_.pop();
+        if (!r) break;
+        if (!debug) {
+            r->run(r);
+            continue;
+        }
+        run_ready_item(r);
+    }
+}
+
+void event_loop::run_ready_item(detail::runnable* r) {
+    const auto start = clock::now();
+    std::string who;
+    if (r->run == &detail::task_base::run_step)
+        who = static_cast<detail::task_base*>(static_cast<detail::task_run_link*>(r))->describe();
+    r->run(r);
+    const auto took = clock::now() - start;
+    if (took > slow_callback_duration) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.3f",
+                      std::chrono::duration<double>(took).count());
+        call_exception_handler({"Executing " + (who.empty() ? std::string("callback") : who) +
+                                    " took " + buf + " seconds",
+                                nullptr, who});
+    }
+}
+
+void event_loop::close() {
+    if (is_running()) throw error("close(): cannot close a running event loop");
+    if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+    // Pending tasks of a closed loop will never run: destroy their frames so
+    // that their locals are released, and end them as cancelled. Their
+    // timers go first, because a frame's destructor may look at its timer.
+    timers_.clear();
+    drain_inbox();
+    std::vector<detail::task_base*> tasks = pending_tasks_snapshot();
+    // Drop queued items. Callback nodes and cancel deliveries hold
+    // references; task steps do not (the task's coroutine reference does).
+    while (detail::runnable* r = ready_.pop()) {
+        if (r->run == &run_callback_node) {
+            static_cast<detail::callback_node*>(r)->release();
+        } else if (r->run == &detail::task_base::run_cancel_delivery) {
+            static_cast<detail::task_base*>(static_cast<detail::task_cancel_link*>(r))->release();
+        }
+    }
+    event_loop* prev = detail::tls_running_loop;
+    detail::tls_running_loop = this;  // reports from destructors go to this loop's handler
+    for (detail::task_base* t : tasks) {
+        if (!t->done()) t->abandon_frame();
+        t->release();
+    }
+    // Callbacks posted by the abandoned tasks' completion are dropped too.
+    drain_inbox();
+    while (detail::runnable* r = ready_.pop()) {
+        if (r->run == &run_callback_node) static_cast<detail::callback_node*>(r)->release();
+        else if (r->run == &detail::task_base::run_cancel_delivery)
+            static_cast<detail::task_base*>(static_cast<detail::task_cancel_link*>(r))->release();
+    }
+    detail::tls_running_loop = prev;
+}
+
+event_loop& get_running_loop() {
+    if (!detail::tls_running_loop) throw error("get_running_loop(): no running event loop");
+    return *detail::tls_running_loop;
+}
+
+event_loop& get_event_loop() {
+    if (detail::tls_running_loop) return *detail::tls_running_loop;
+    if (detail::tls_set_loop) return *detail::tls_set_loop;
+    throw error("get_event_loop(): no running event loop and none set with set_event_loop()");
+}
+
+void set_event_loop(event_loop* loop) noexcept { detail::tls_set_loop = loop; }
+
+std::unique_ptr<event_loop> new_event_loop() { return std::make_unique<event_loop>(); }
+
+} // namespace weft
