@@ -122,7 +122,7 @@ public:
 };
 
 struct task_options {
-    std::string name;
+    std::string name{};
     /// Whether another worker may steal the task (always true semantics for a
     /// one-worker loop; kept for many-worker runtimes).
     bool stealable = true;

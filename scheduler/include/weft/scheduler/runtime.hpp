@@ -31,7 +31,7 @@ enum class pinning_policy { none, compact, scatter, numa, cpu_list };
 /// of cpu numbers (worker i pins to cpus[i % size]).
 struct pinning {
     pinning_policy policy = pinning_policy::none;
-    std::vector<unsigned> cpus;
+    std::vector<unsigned> cpus{};
 
     pinning() = default;
     pinning(pinning_policy p) : policy(p) {}  // NOLINT: implicit on purpose

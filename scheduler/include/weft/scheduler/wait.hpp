@@ -21,7 +21,7 @@ inline constexpr return_when all_completed = return_when::all_completed;
 
 struct wait_options {
     /// No timeout when empty. On timeout wait() returns; nothing is cancelled.
-    std::optional<clock::duration> timeout;
+    std::optional<clock::duration> timeout{};
     weft::return_when return_when = weft::all_completed;
 };
 
