@@ -19,8 +19,7 @@ completion_queue::completion_queue(std::vector<future_state_base*> states,
 }
 
 completion_queue::~completion_queue() {
-    for (std::size_t i = 0; i < states_.size(); ++i)
-        if (nodes_[i].linked) states_[i]->remove_waiter(&nodes_[i]);
+    for (std::size_t i = 0; i < states_.size(); ++i) states_[i]->remove_waiter(&nodes_[i]);
     if (queued()) timer_loop_->remove_timer(this);
 }
 

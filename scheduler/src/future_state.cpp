@@ -5,10 +5,16 @@
 
 namespace weft::detail {
 
-future_state_base::~future_state_base() {
-    if (status_.load(std::memory_order_relaxed) == status::exception &&
-        !retrieved_.load(std::memory_order_relaxed))
+future_state_base::~future_state_base() { report_if_unretrieved(); }
+
+void future_state_base::report_if_unretrieved() noexcept {
+    if (status_.load(std::memory_order_relaxed) != status::exception ||
+        retrieved_.exchange(true, std::memory_order_relaxed))
+        return;
+    try {
         report_unretrieved(describe(), error_);
+    } catch (...) {
+    }
 }
 
 std::string future_state_base::describe() const { return "Future"; }

@@ -34,15 +34,19 @@ task_base::task_base(event_loop* loop, std::string name) noexcept
     : future_state_base(loop), name_(std::move(name)) {
     task_run_link::run = &run_step;
     task_cancel_link::run = &run_cancel_delivery;
-    if (name_.empty()) name_ = "Task-" + std::to_string(next_task_number.fetch_add(1, std::memory_order_relaxed));
+    // The default name "Task-N" is built when first asked for: spawning
+    // stays free of string formatting.
+    if (name_.empty()) number_ = next_task_number.fetch_add(1, std::memory_order_relaxed);
 }
 
 task_base::~task_base() {
     WEFT_ASSERT(!root_, "a task state was destroyed while its coroutine still exists");
+    report_if_unretrieved();  // here, while describe() still names the task
 }
 
 std::string task_base::name() const {
     spin_guard g(hook_lock_);
+    if (name_.empty()) return "Task-" + std::to_string(number_);
     return name_;
 }
 

@@ -28,8 +28,10 @@ wait_many::~wait_many() {
 }
 
 void wait_many::unregister_all() noexcept {
-    for (std::size_t i = 0; i < futs_.size(); ++i)
-        if (nodes_[i].linked) futs_[i]->remove_waiter(&nodes_[i]);
+    // `linked` is written by completers under each future's lock, possibly on
+    // other threads: only remove_waiter (which takes the lock) may read it.
+    for (std::size_t i = 0; i < registered_; ++i) futs_[i]->remove_waiter(&nodes_[i]);
+    registered_ = 0;
 }
 
 bool wait_many::await_ready() const noexcept {
@@ -94,7 +96,13 @@ bool wait_many::await_suspend(std::coroutine_handle<> h) {
     suspended_ = true;
     bool satisfied = futs_.empty();
     for (std::size_t i = 0; i < futs_.size() && !satisfied; ++i) {
-        if (futs_[i] == task_) throw error("a task cannot wait for itself");
+        if (futs_[i] == task_) {
+            unregister_all();
+            task_->end_wait();
+            suspended_ = false;
+            throw error("a task cannot wait for itself");
+        }
+        registered_ = i + 1;
         if (!futs_[i]->add_waiter(&nodes_[i])) satisfied = account(i);
     }
     if (satisfied) {

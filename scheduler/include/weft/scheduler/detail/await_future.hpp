@@ -20,7 +20,9 @@ public:
     future_wait(const future_wait&) = delete;
     future_wait& operator=(const future_wait&) = delete;
     ~future_wait() {
-        if (node_.linked) fut_->remove_waiter(&node_);
+        // Only remove_waiter may read node_.linked (completers write it under
+        // the future's lock, possibly on another thread).
+        if (suspended_) fut_->remove_waiter(&node_);
     }
 
     bool await_ready() const noexcept { return fut_->done(); }

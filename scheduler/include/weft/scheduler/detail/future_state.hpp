@@ -91,6 +91,9 @@ public:
     std::exception_ptr exception(const char* what) const;
     const std::string& cancel_message() const noexcept { return cancel_message_; }
     void mark_retrieved() noexcept { retrieved_.store(true, std::memory_order_relaxed); }
+    /// Reports an exception nobody retrieved (once); called by destructors,
+    /// the most derived first so that the report names what it was.
+    void report_if_unretrieved() noexcept;
 
     /// Links w unless the future is already done; returns false in that case.
     bool add_waiter(waiter_node* w) noexcept;

@@ -140,7 +140,8 @@ private:
     mutable spinlock hook_lock_;
     wait_hook hook_{};
     std::string cancel_msg_;
-    std::string name_;
+    std::string name_;         // empty: the default name "Task-<number_>"
+    std::uint64_t number_ = 0;
 };
 
 template <class T>

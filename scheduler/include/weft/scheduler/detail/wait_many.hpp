@@ -82,6 +82,7 @@ private:
     task_base* task_ = nullptr;
     event_loop* loop_ = nullptr;
     std::uint64_t token_ = 0;
+    std::size_t registered_ = 0;  // futs_[0, registered_) got add_waiter calls
     std::atomic<std::size_t> remaining_;
     std::atomic<bool> triggered_{false};
     std::atomic<std::size_t> first_failed_{npos};
