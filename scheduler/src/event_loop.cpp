@@ -82,7 +82,9 @@ void event_loop::fire_callback_node(detail::timer_node* t) noexcept {
 }
 
 void event_loop::post_ready(detail::runnable* r) noexcept {
-    if (on_loop_thread() || (!is_running() && thread_id_ == std::thread::id{}))
+    // Before the loop runs, its owner may queue directly (asyncio allows
+    // call_soon before run_forever); once it runs, only its thread may.
+    if (on_loop_thread() || !is_running())
         ready_.push(r);
     else
         post_remote(r);
@@ -221,14 +223,12 @@ void event_loop::run_forever() {
     if (detail::tls_running_loop)
         throw error("run_forever(): another event loop is already running on this thread");
     running_.store(true, std::memory_order_release);
-    thread_id_ = std::this_thread::get_id();
     detail::tls_running_loop = this;
     struct reset {
         event_loop* l;
         ~reset() {
             detail::tls_running_loop = nullptr;
             l->stop_requested_.store(false, std::memory_order_relaxed);
-            l->thread_id_ = {};
             l->running_.store(false, std::memory_order_release);
         }
     } r{this};

@@ -269,7 +269,6 @@ private:
     // Owned by the running thread.
     detail::runnable_fifo ready_;
     detail::timer_heap timers_;
-    std::thread::id thread_id_{};
 
     // Posted from other threads (call_soon_threadsafe, remote wakes).
     // Invariant: sleeping_ is true only while the loop thread waits on
