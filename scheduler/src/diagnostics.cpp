@@ -39,11 +39,11 @@ void report_callback_exception(std::exception_ptr e) noexcept {
     report("Exception in callback", std::move(e), {});
 }
 
-void report_never_awaited(const std::source_location& where) noexcept {
+void report_never_awaited(const source_loc& where) noexcept {
     if (!debug_enabled()) return;
     try {
-        report(std::string("coroutine '") + where.function_name() + "' (" + where.file_name() + ":" +
-                   std::to_string(where.line()) + ") was never awaited",
+        report(std::string("coroutine '") + where.function + "' (" + where.file + ":" +
+                   std::to_string(where.line) + ") was never awaited",
                nullptr, {});
     } catch (...) {
     }

@@ -241,7 +241,7 @@ std::vector<stack_frame> basic_task::get_stack() const {
     std::vector<stack_frame> out;
     if (!s_ || s_->done()) return out;
     for (detail::coro_promise_base* p = s_->root_promise(); p; p = p->child)
-        out.push_back(stack_frame{p->where.function_name(), p->where.file_name(), p->where.line()});
+        out.push_back(stack_frame{p->where.function, p->where.file, p->where.line});
     return out;
 }
 

@@ -15,7 +15,6 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
-#include <source_location>
 #include <type_traits>
 #include <utility>
 
@@ -28,10 +27,22 @@ namespace detail {
 
 class task_base;
 
+/// Where a coroutine was defined. std::source_location is not available with
+/// every supported compiler (clang 14 with libstdc++ 12), the builtins are.
+struct source_loc {
+    const char* file = "";
+    const char* function = "";
+    unsigned line = 0;
+    static constexpr source_loc here(const char* file = __builtin_FILE(),
+                                     const char* function = __builtin_FUNCTION(),
+                                     unsigned line = __builtin_LINE()) noexcept {
+        return source_loc{file, function, line};
+    }
+};
+
 /// What every coroutine frame of weft starts with.
 struct coro_promise_base {
-    explicit coro_promise_base(std::source_location where = std::source_location::current()) noexcept
-        : where(where) {}
+    explicit coro_promise_base(source_loc where) noexcept : where(where) {}
 
     static void* operator new(std::size_t n) { return frame_allocate(n); }
     static void operator delete(void* p, std::size_t n) noexcept { frame_deallocate(p, n); }
@@ -47,13 +58,13 @@ struct coro_promise_base {
     /// this one inline (async stack traces). Cleared when the child finishes.
     coro_promise_base* child = nullptr;
     coro_promise_base* parent = nullptr;
-    std::source_location where;
+    source_loc where;
     std::exception_ptr error;
     bool started = false;
 };
 
 /// Debug-mode report of a coroutine destroyed before it ever ran.
-void report_never_awaited(const std::source_location& where) noexcept;
+void report_never_awaited(const source_loc& where) noexcept;
 
 template <class T>
 struct coro_promise;
@@ -84,7 +95,9 @@ struct coro_promise_value<void> : coro_promise_base {
 
 template <class T>
 struct coro_promise : coro_promise_value<T> {
-    using coro_promise_value<T>::coro_promise_value;
+    // The compiler constructs the promise inside the coroutine, so this
+    // default argument records the coroutine's own name and place.
+    coro_promise(source_loc where = source_loc::here()) noexcept : coro_promise_value<T>(where) {}
     coro<T> get_return_object() noexcept;
     coro_final_awaiter<T> final_suspend() const noexcept { return {}; }
 };
