@@ -172,8 +172,9 @@ template <class... A>
 auto gather(A&&... aws) {
     static_assert(sizeof...(A) > 0, "gather() needs at least one awaitable");
     return detail::gather_tuple(
-        std::tuple<detail::handle_of<A>...>(
-            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...),
+        // Braces: children are created left to right, as asyncio starts them.
+        std::tuple<detail::handle_of<A>...>{
+            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...},
         std::array<bool, sizeof...(A)>{detail::awaitable_traits<std::decay_t<A>>::owned...});
 }
 
@@ -194,8 +195,9 @@ template <class... A>
 auto gather_settled(A&&... aws) {
     static_assert(sizeof...(A) > 0, "gather_settled() needs at least one awaitable");
     return detail::gather_settled_tuple(
-        std::tuple<detail::handle_of<A>...>(
-            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...),
+        // Braces: children are created left to right, as asyncio starts them.
+        std::tuple<detail::handle_of<A>...>{
+            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...},
         std::array<bool, sizeof...(A)>{detail::awaitable_traits<std::decay_t<A>>::owned...});
 }
 
