@@ -19,6 +19,11 @@ void future_state_base::report_if_unretrieved() noexcept {
 
 std::string future_state_base::describe() const { return "Future"; }
 
+std::string future_state_base::cancel_message() const {
+    spin_guard g(lock_);
+    return extras_ ? extras_->cancel_message : std::string();
+}
+
 bool future_state_base::cancel(std::string message) { return try_set_cancelled(std::move(message)); }
 
 void future_state_base::check_result(const char* what) const {
@@ -26,7 +31,7 @@ void future_state_base::check_result(const char* what) const {
     case status::pending:
         throw invalid_state_error(std::string(what) + ": the result is not set yet");
     case status::cancelled:
-        throw cancelled_error(cancel_message_);
+        throw cancelled_error(cancel_message());
     case status::exception:
         std::rethrow_exception(error_);
     case status::value:
@@ -39,7 +44,7 @@ std::exception_ptr future_state_base::exception(const char* what) const {
     case status::pending:
         throw invalid_state_error(std::string(what) + ": the exception is not set yet");
     case status::cancelled:
-        throw cancelled_error(cancel_message_);
+        throw cancelled_error(cancel_message());
     case status::exception:
         return error_;
     case status::value:
@@ -79,11 +84,18 @@ void future_state_base::remove_waiter(waiter_node* w) noexcept {
 
 std::size_t future_state_base::add_callback(callback_fn f) {
     lock_.lock();
-    std::size_t id = next_callback_id_++;
-    if (status_.load(std::memory_order_relaxed) == status::pending) {
-        callbacks_.push_back(callback_entry{id, std::move(f)});
+    std::size_t id;
+    try {
+        extras& x = ensure_extras();
+        id = x.next_callback_id++;
+        if (status_.load(std::memory_order_relaxed) == status::pending) {
+            x.callbacks.push_back(callback_entry{id, std::move(f)});
+            lock_.unlock();
+            return id;
+        }
+    } catch (...) {
         lock_.unlock();
-        return id;
+        throw;
     }
     lock_.unlock();
     std::vector<callback_entry> one;
@@ -94,9 +106,11 @@ std::size_t future_state_base::add_callback(callback_fn f) {
 
 std::size_t future_state_base::remove_callback(std::size_t id) {
     spin_guard g(lock_);
-    for (auto it = callbacks_.begin(); it != callbacks_.end(); ++it) {
+    if (!extras_) return 0;
+    auto& cbs = extras_->callbacks;
+    for (auto it = cbs.begin(); it != cbs.end(); ++it) {
         if (it->id == id) {
-            callbacks_.erase(it);
+            cbs.erase(it);
             return 1;
         }
     }
@@ -111,7 +125,12 @@ bool future_state_base::try_set_exception(std::exception_ptr e) {
 
 bool future_state_base::try_set_cancelled(std::string message) {
     if (!begin_completion()) return false;
-    cancel_message_ = std::move(message);
+    if (!message.empty() || extras_) {
+        try {
+            ensure_extras().cancel_message = std::move(message);
+        } catch (...) {  // out of memory: the cancellation still happens, without its message
+        }
+    }
     finish_locked(status::cancelled);
     return true;
 }
@@ -120,7 +139,12 @@ void future_state_base::finish_with_exception_locked(std::exception_ptr e) noexc
     try {
         std::rethrow_exception(e);
     } catch (const cancelled_error& c) {
-        cancel_message_ = c.message();
+        if (!c.message().empty() || extras_) {
+            try {
+                ensure_extras().cancel_message = c.message();
+            } catch (...) {
+            }
+        }
         finish_locked(status::cancelled);
         return;
     } catch (...) {
@@ -143,7 +167,7 @@ void future_state_base::finish_locked(status s) noexcept {
         w = next;
     }
     std::vector<callback_entry> cbs;
-    cbs.swap(callbacks_);
+    if (extras_) cbs.swap(extras_->callbacks);
     // Keep the state alive while its callbacks are posted: a woken waiter may
     // drop the last handle as soon as the lock is released.
     bool have_callbacks = !cbs.empty();

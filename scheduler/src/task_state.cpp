@@ -30,13 +30,12 @@ task_base& require_current_task(const char* what) {
     return *tls_current_task;
 }
 
-task_base::task_base(event_loop* loop, std::string name) noexcept
-    : future_state_base(loop), name_(std::move(name)) {
+task_base::task_base(event_loop* loop) noexcept : future_state_base(loop) {
     task_run_link::run = &run_step;
     task_cancel_link::run = &run_cancel_delivery;
     // The default name "Task-N" is built when first asked for: spawning
     // stays free of string formatting.
-    if (name_.empty()) number_ = next_task_number.fetch_add(1, std::memory_order_relaxed);
+    number_ = next_task_number.fetch_add(1, std::memory_order_relaxed);
 }
 
 task_base::~task_base() {
@@ -45,14 +44,16 @@ task_base::~task_base() {
 }
 
 std::string task_base::name() const {
-    spin_guard g(hook_lock_);
-    if (name_.empty()) return "Task-" + std::to_string(number_);
-    return name_;
+    {
+        spin_guard g(lock_);
+        if (extras_ && !extras_->name.empty()) return extras_->name;
+    }
+    return "Task-" + std::to_string(number_);
 }
 
 void task_base::set_name(std::string n) {
-    spin_guard g(hook_lock_);
-    name_ = std::move(n);
+    spin_guard g(lock_);
+    ensure_extras().name = std::move(n);
 }
 
 std::string task_base::describe() const { return "Task '" + name() + "'"; }
@@ -96,10 +97,7 @@ void task_base::on_root_finished() noexcept {
 
 std::uint64_t task_base::begin_wait(std::coroutine_handle<> h, wait_hook hook) noexcept {
     resume_point_ = h;
-    {
-        spin_guard g(hook_lock_);
-        hook_ = hook;
-    }
+    hook_ = hook;
     std::uint64_t w = wait_word_.load(std::memory_order_relaxed);
     std::uint64_t token = (((w >> 2) + 1) << 2) | waiting_v;
     // seq_cst: with the load of flags_ in commit_wait, one side of a Dekker
@@ -147,10 +145,7 @@ bool task_base::try_wake_inline(std::uint64_t token) noexcept {
 wait_phase task_base::end_wait() noexcept {
     // Acquire pairs with the winning CAS in try_wake / apply_cancel.
     std::uint64_t w = wait_word_.load(std::memory_order_acquire);
-    {
-        spin_guard g(hook_lock_);
-        hook_ = wait_hook{};
-    }
+    hook_ = wait_hook{};
     wait_word_.store(with_phase(w, wait_phase::running), std::memory_order_relaxed);
     return static_cast<wait_phase>(phase_of(w));
 }
@@ -162,15 +157,15 @@ void task_base::end_wait_or_throw(bool throw_pending) {
 }
 
 cancelled_error task_base::make_cancelled_error() {
-    spin_guard g(hook_lock_);
-    return cancelled_error(cancel_msg_);
+    spin_guard g(lock_);
+    return cancelled_error(extras_ ? extras_->cancel_request : std::string());
 }
 
 bool task_base::cancel(std::string message) {
     if (done()) return false;
     {
-        spin_guard g(hook_lock_);
-        cancel_msg_ = std::move(message);
+        spin_guard g(lock_);
+        if (!message.empty() || extras_) ensure_extras().cancel_request = std::move(message);
     }
     // seq_cst: the other half of the Dekker pair described in begin_wait.
     std::uint32_t old = flags_.fetch_or(cancel_pending | delivery_queued);
@@ -191,7 +186,6 @@ void task_base::run_cancel_delivery(runnable* r) noexcept {
 }
 
 cancel_result task_base::apply_cancel() noexcept {
-    spin_guard g(hook_lock_);
     // seq_cst: see begin_wait.
     std::uint64_t w = wait_word_.load(std::memory_order_seq_cst);
     if (phase_of(w) != waiting_v) return cancel_result::none;

@@ -15,7 +15,7 @@
 #include <weft/errors.hpp>
 #include <weft/scheduler/detail/runnable.hpp>
 #include <weft/scheduler/detail/spinlock.hpp>
-#include <weft/scheduler/detail/timer_heap.hpp>
+#include <weft/scheduler/detail/timer_queue.hpp>
 #include <weft/scheduler/detail/unique_function.hpp>
 
 #include <atomic>
@@ -178,7 +178,7 @@ public:
     template <class T = void>
     future<T> create_future();
     template <class T>
-    task<T> create_task(coro<T> c, task_options opts = {});
+    task<T> create_task(coro<T> c, const task_options& opts = {});
 
     // --- running -------------------------------------------------------------------
     /// Runs until stop(). Throws weft::error if the loop is closed or already
@@ -268,7 +268,7 @@ private:
 
     // Owned by the running thread.
     detail::runnable_fifo ready_;
-    detail::timer_heap timers_;
+    detail::timer_queue timers_;
 
     // Posted from other threads (call_soon_threadsafe, remote wakes).
     // Invariant: sleeping_ is true only while the loop thread waits on

@@ -152,12 +152,13 @@ void prepare_task(task_base* t, event_loop& loop, const task_options& opts);
 } // namespace detail
 
 template <class T>
-task<T> event_loop::create_task(coro<T> c, task_options opts) {
+task<T> event_loop::create_task(coro<T> c, const task_options& opts) {
     check_open("create_task");
     if (!c.valid())
         throw error("create_task(): empty coro (moved-from or default-constructed)");
     auto h = c.release();
-    auto* ts = new detail::task_state<T>(this, std::move(opts.name));
+    auto* ts = new detail::task_state<T>(this);
+    if (!opts.name.empty()) ts->set_name(opts.name);
     h.promise().owner = ts;
     h.promise().started = true;
     ts->bind_root(h, &h.promise());
@@ -169,8 +170,8 @@ task<T> event_loop::create_task(coro<T> c, task_options opts) {
 /// Wraps c in a task scheduled at once on the running loop (the current
 /// worker). Throws weft::error outside a running loop.
 template <class T>
-task<T> create_task(coro<T> c, task_options opts = {}) {
-    return get_running_loop().create_task(std::move(c), std::move(opts));
+task<T> create_task(coro<T> c, const task_options& opts = {}) {
+    return get_running_loop().create_task(std::move(c), opts);
 }
 
 /// coro -> task on the running loop; task and future are returned as they are.

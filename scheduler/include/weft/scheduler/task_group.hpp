@@ -33,9 +33,9 @@ public:
     /// Starts c as a child task. Throws weft::error once the group is
     /// shutting down (a child failed) or finished.
     template <class T>
-    task<T> create_task(coro<T> c, task_options opts = {}) {
+    task<T> create_task(coro<T> c, const task_options& opts = {}) {
         check_accepting();
-        task<T> t = loop_->create_task(std::move(c), std::move(opts));
+        task<T> t = loop_->create_task(std::move(c), opts);
         adopt(t);
         return t;
     }

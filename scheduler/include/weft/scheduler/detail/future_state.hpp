@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -89,7 +90,8 @@ public:
     /// The stored exception (null for a value); throws like check_result for
     /// pending or cancelled states.
     std::exception_ptr exception(const char* what) const;
-    const std::string& cancel_message() const noexcept { return cancel_message_; }
+    /// The message of the cancellation (empty if none).
+    std::string cancel_message() const;
     void mark_retrieved() noexcept { retrieved_.store(true, std::memory_order_relaxed); }
     /// Reports an exception nobody retrieved (once); called by destructors,
     /// the most derived first so that the report names what it was.
@@ -121,6 +123,24 @@ protected:
     /// Sets the exception or the cancelled state from an exception that
     /// escaped a coroutine or a setter: cancelled_error means cancelled.
     void finish_with_exception_locked(std::exception_ptr e) noexcept;
+    struct callback_entry {
+        std::size_t id;
+        callback_fn fn;
+    };
+    /// What most states never need, allocated on first use; guarded by lock_.
+    struct extras {
+        std::vector<callback_entry> callbacks;
+        std::size_t next_callback_id = 1;
+        std::string cancel_message;  // of a completed cancellation
+        std::string name;            // tasks: set_name()
+        std::string cancel_request;  // tasks: the message given to cancel()
+    };
+    /// With lock_ held.
+    extras& ensure_extras() {
+        if (!extras_) extras_ = std::make_unique<extras>();
+        return *extras_;
+    }
+
     bool begin_completion() noexcept {
         lock_.lock();
         if (status_.load(std::memory_order_relaxed) != status::pending) {
@@ -130,14 +150,11 @@ protected:
         return true;
     }
 
-    spinlock lock_;
+    mutable spinlock lock_;
     event_loop* loop_;
+    std::unique_ptr<extras> extras_;
 
 private:
-    struct callback_entry {
-        std::size_t id;
-        callback_fn fn;
-    };
     void post_callbacks(std::vector<callback_entry>& cbs) noexcept;
 
     std::atomic<std::uint32_t> refs_{1};
@@ -145,10 +162,7 @@ private:
     std::atomic<bool> retrieved_{false};
     waiter_node* waiters_head_ = nullptr;
     waiter_node* waiters_tail_ = nullptr;
-    std::vector<callback_entry> callbacks_;
-    std::size_t next_callback_id_ = 1;
     std::exception_ptr error_;
-    std::string cancel_message_;
 };
 
 /// Adds the typed result slot to a state (future or task).

@@ -25,9 +25,11 @@
 // honoured at its next suspension (commit_wait) or when it resumes
 // (end_wait with throw_pending), as asyncio's _must_cancel is.
 //
-// The hook names memory in the suspended frame, so it is read and changed only
-// under hook_lock_: end_wait clears it under the lock before the frame can move
-// on, and apply_cancel runs the hook under the lock.
+// The hook names memory in the suspended frame. It is read and changed only
+// by the thread running the task's loop: begin_wait / end_wait run in the task,
+// apply_cancel in the delivery the loop runs between task steps, so the frame
+// cannot move on while a hook runs. (Tasks do not migrate between loops; work
+// stealing will have to hand the hook over with the task.)
 #pragma once
 
 #include <weft/scheduler/detail/future_state.hpp>
@@ -49,7 +51,7 @@ enum class cancel_mode : std::uint8_t { uncancellable, abandon, forward };
 /// How a pending cancel reaches the current suspension.
 struct wait_hook {
     cancel_mode mode = cancel_mode::abandon;
-    /// forward only: passes the cancel request on (called under hook_lock_).
+    /// forward only: passes the cancel request on (on the task's loop thread).
     void (*forward)(void* ctx) noexcept = nullptr;
     void* ctx = nullptr;
 };
@@ -61,7 +63,7 @@ struct task_cancel_link : runnable {};
 
 class task_base : public future_state_base, public task_run_link, public task_cancel_link {
 public:
-    task_base(event_loop* loop, std::string name) noexcept;
+    explicit task_base(event_loop* loop) noexcept;
     ~task_base() override;
 
     // --- running -------------------------------------------------------------
@@ -137,11 +139,8 @@ private:
     std::atomic<std::uint64_t> wait_word_{0};
     std::atomic<std::uint32_t> flags_{0};
     bool started_ = false;
-    mutable spinlock hook_lock_;
     wait_hook hook_{};
-    std::string cancel_msg_;
-    std::string name_;         // empty: the default name "Task-<number_>"
-    std::uint64_t number_ = 0;
+    std::uint64_t number_ = 0;  // the default name is "Task-<number_>"
 };
 
 template <class T>

@@ -20,8 +20,13 @@ struct timer_node {
     std::size_t heap_index = not_queued;
     /// Called by the loop once the deadline has passed, after the node left the heap.
     void (*fire)(timer_node*) noexcept = nullptr;
+    /// timer_queue's in-order lane (see timer_queue.hpp).
+    timer_node* lane_prev = nullptr;
+    timer_node* lane_next = nullptr;
+    std::uint64_t lane_seq = 0;
+    bool in_lane = false;
 
-    bool queued() const noexcept { return heap_index != not_queued; }
+    bool queued() const noexcept { return heap_index != not_queued || in_lane; }
 };
 
 class timer_heap {
