@@ -30,6 +30,7 @@ void completion_queue::notify(waiter_node* w) noexcept {
     std::uint64_t token = 0;
     {
         spin_guard g(q->lock_);
+        if (q->check_deadline_locked()) return;  // too late: no longer taken
         q->finished_.push_back(n->index);
         if (q->waiter_) {
             wake = std::exchange(q->waiter_, nullptr);
@@ -54,6 +55,11 @@ void completion_queue::on_timer(timer_node* t) noexcept {
     if (wake) wake->try_wake(token);
 }
 
+bool completion_queue::check_deadline_locked() noexcept {
+    if (!timed_out_ && deadline_ && clock::now() >= *deadline_) timed_out_ = true;
+    return timed_out_;
+}
+
 std::optional<std::size_t> completion_queue::pop_ready_locked() noexcept {
     if (consumed_ < finished_.size()) return finished_[consumed_++];
     return std::nullopt;
@@ -61,7 +67,7 @@ std::optional<std::size_t> completion_queue::pop_ready_locked() noexcept {
 
 bool completion_queue::next_awaiter::await_ready() const {
     spin_guard g(q->lock_);
-    return q->consumed_ < q->finished_.size();
+    return q->consumed_ < q->finished_.size() || q->check_deadline_locked();
 }
 
 bool completion_queue::next_awaiter::await_suspend(std::coroutine_handle<> h) {
@@ -69,7 +75,7 @@ bool completion_queue::next_awaiter::await_suspend(std::coroutine_handle<> h) {
     std::uint64_t token = t.begin_wait(h, wait_hook{cancel_mode::abandon, nullptr, nullptr});
     {
         spin_guard g(q->lock_);
-        if (q->consumed_ < q->finished_.size() || q->timed_out_) {
+        if (q->consumed_ < q->finished_.size() || q->check_deadline_locked()) {
             // Ready meanwhile: resume without suspending.
             q->waiter_ = nullptr;
             q->lock_.unlock();

@@ -10,7 +10,7 @@ void future_wait::notify(waiter_node* w) noexcept {
 void future_wait::forward_cancel(void* ctx) noexcept {
     auto* self = static_cast<future_wait*>(ctx);
     try {
-        self->fut_->cancel({});
+        self->fut_->cancel(self->node_.task->cancel_request_message());
     } catch (...) {
         // cancel() of a state only allocates for the message; nothing to lose.
     }

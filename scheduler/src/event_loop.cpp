@@ -310,7 +310,10 @@ void event_loop::close() {
     // Pending tasks of a closed loop will never run: destroy their frames so
     // that their locals are released, and end them as cancelled. Their
     // timers go first, because a frame's destructor may look at its timer.
-    timers_.clear();
+    while (!timers_.empty()) {
+        detail::timer_node* t = timers_.pop();
+        if (t->fire == &fire_callback_node) static_cast<detail::callback_node*>(t)->release();
+    }
     drain_inbox();
     std::vector<detail::task_base*> tasks = pending_tasks_snapshot();
     // Drop queued items. Callback nodes and cancel deliveries hold

@@ -5,6 +5,7 @@
 
 namespace weft::detail {
 
+#if !defined(WEFT_NO_FRAME_POOL)
 namespace {
 
 std::size_t block_size(std::size_t size) noexcept {
@@ -38,6 +39,7 @@ void arm_release_hook() noexcept {
 }
 
 } // namespace
+#endif
 
 void* frame_allocate_slow(std::size_t size) {
 #if !defined(WEFT_NO_FRAME_POOL)

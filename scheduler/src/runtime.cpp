@@ -92,11 +92,11 @@ int cpu_for_worker(const pinning& p, const std::vector<unsigned>& allowed, std::
 } // namespace
 
 unsigned resolve_worker_count(unsigned requested) {
+    if (requested > 0) return requested;
     if (const char* v = std::getenv("WEFT_WORKERS"); v && *v) {
         unsigned n = parse_unsigned(v, "WEFT_WORKERS");
         if (n > 0) return n;
     }
-    if (requested > 0) return requested;
     return allowed_cpu_count();
 }
 

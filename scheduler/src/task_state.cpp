@@ -156,6 +156,11 @@ void task_base::end_wait_or_throw(bool throw_pending) {
     if (throw_pending && take_pending_cancel()) throw make_cancelled_error();
 }
 
+std::string task_base::cancel_request_message() const {
+    spin_guard g(lock_);
+    return extras_ ? extras_->cancel_request : std::string();
+}
+
 cancelled_error task_base::make_cancelled_error() {
     spin_guard g(lock_);
     return cancelled_error(extras_ ? extras_->cancel_request : std::string());
@@ -212,7 +217,7 @@ cancel_result task_base::apply_cancel() noexcept {
 void prepare_task(task_base* t, event_loop& loop, const task_options& opts) {
     (void)opts;
     loop.register_task(t);
-    t->schedule();
+    loop.schedule_soon(static_cast<task_run_link*>(t));
 }
 
 } // namespace weft::detail

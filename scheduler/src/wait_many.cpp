@@ -79,10 +79,15 @@ void wait_many::on_timer(timer_node* t) noexcept {
 void wait_many::forward_cancel(void* ctx) noexcept {
     auto* self = static_cast<wait_many*>(ctx);
     self->forwarded_ = true;
+    std::string message;
+    try {
+        message = self->task_->cancel_request_message();
+    } catch (...) {
+    }
     for (future_state_base* f : self->futs_) {
         if (f->done()) continue;
         try {
-            f->cancel({});
+            f->cancel(message);
         } catch (...) {
         }
     }

@@ -6,8 +6,9 @@
 //
 // Coroutines are wrapped in tasks at once. Each `next` awaits the next
 // completion (in completion order) and returns its value or rethrows its
-// exception. With a timeout, an await that would end after the deadline
-// throws timeout_error. Cancelling the awaiting task throws cancelled_error
+// exception. With a timeout, completions after the deadline are no longer
+// taken: awaits first yield what finished in time, then throw timeout_error,
+// as asyncio's as_completed does. Cancelling the awaiting task throws cancelled_error
 // in it and leaves the tasks running.
 #pragma once
 
@@ -55,6 +56,8 @@ private:
     static void notify(waiter_node* w) noexcept;
     static void on_timer(timer_node* t) noexcept;
     std::optional<std::size_t> pop_ready_locked() noexcept;
+    /// With lock_ held: marks the queue timed out once the deadline passed.
+    bool check_deadline_locked() noexcept;
 
     std::vector<future_state_base*> states_;
     std::vector<node_t> nodes_;
@@ -144,7 +147,7 @@ auto as_completed(std::vector<A> aws, std::optional<clock::duration> timeout = s
     hs.reserve(aws.size());
     for (auto& a : aws) hs.push_back(traits::to_handle(std::move(a)));
     std::optional<clock::time_point> deadline;
-    if (timeout) deadline = clock::now() + std::max(*timeout, clock::duration::zero());
+    if (timeout) deadline = deadline_after(*timeout);
     return as_completed_range<typename traits::handle>(std::move(hs), traits::owned, deadline);
 }
 

@@ -58,7 +58,7 @@ public:
     /// As result(), throwing timeout_error if not done within `timeout`.
     template <class Rep, class Period>
     T result(std::chrono::duration<Rep, Period> timeout) {
-        return result_until(clock::now() + std::chrono::duration_cast<clock::duration>(timeout));
+        return result_until(deadline_after(timeout));
     }
     /// The exception (null on success); blocks like result().
     std::exception_ptr exception() {

@@ -165,25 +165,22 @@ public:
 
     /// Runs the coroutine inline in the awaiting coroutine. The coro must be
     /// valid; awaiting a moved-from coro throws weft::error.
-    awaiter operator co_await() && {
-        check_valid("co_await");
-        h_.promise().started = true;
-        return awaiter{h_};
-    }
-    awaiter operator co_await() & {
-        check_valid("co_await");
-        if (h_.promise().started)
-            throw error("weft::coro: co_await on a coroutine that already ran; a coro "
-                        "runs once (wrap it in a task to await its result several times)");
-        h_.promise().started = true;
-        return awaiter{h_};
-    }
+    awaiter operator co_await() && { return start("co_await"); }
+    awaiter operator co_await() & { return start("co_await"); }
 
     /// Gives the frame away (create_task takes it this way).
     handle_type release() noexcept { return std::exchange(h_, {}); }
     handle_type handle() const noexcept { return h_; }
 
 private:
+    awaiter start(const char* op) {
+        check_valid(op);
+        if (h_.promise().started)
+            throw error("weft::coro: co_await on a coroutine that already ran; a coro "
+                        "runs once (wrap it in a task to await its result several times)");
+        h_.promise().started = true;
+        return awaiter{h_};
+    }
     void check_valid(const char* op) const {
         if (!h_)
             throw error(std::string("weft::coro: ") + op +

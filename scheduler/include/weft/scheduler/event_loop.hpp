@@ -36,6 +36,17 @@ namespace weft {
 
 using clock = std::chrono::steady_clock;
 
+/// now + d on the loop clock. Negative durations count as zero; durations too
+/// long to represent (hours::max()) saturate at clock::time_point::max().
+template <class Rep, class Period>
+clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
+    const auto now = clock::now();
+    if (d <= std::chrono::duration<Rep, Period>::zero()) return now;
+    using wide = std::chrono::duration<long double, std::nano>;
+    if (wide(d) >= wide(clock::time_point::max() - now)) return clock::time_point::max();
+    return now + std::chrono::duration_cast<clock::duration>(d);
+}
+
 template <class T>
 class coro;
 template <class T>
@@ -161,7 +172,7 @@ public:
     template <class Rep, class Period, class F, class... Args>
     timer_handle call_later(std::chrono::duration<Rep, Period> delay, F&& f, Args&&... args) {
         check_open("call_later");
-        return call_at_impl(clock::now() + clamp_delay(delay),
+        return call_at_impl(deadline_after(delay),
                             detail::bind_callback(std::forward<F>(f), std::forward<Args>(args)...));
     }
     /// Schedules f(args...) at `when` on this loop's clock (time()).
@@ -216,6 +227,9 @@ public:
     /// Queues r on this loop: directly when called on the loop's thread,
     /// through the inbox otherwise. Any thread.
     void schedule(detail::runnable* r) noexcept;
+    /// As call_soon for a runnable: directly on the loop thread or before the
+    /// loop runs (the owner's setup), through the inbox otherwise.
+    void schedule_soon(detail::runnable* r) noexcept { post_ready(r); }
     /// Timers of this loop; loop thread only.
     void add_timer(detail::timer_node* t);
     void remove_timer(detail::timer_node* t) noexcept;
@@ -244,11 +258,6 @@ private:
         n->run = &run_callback_node;
         n->fire = &fire_callback_node;
         return n;
-    }
-    template <class Rep, class Period>
-    static clock::duration clamp_delay(std::chrono::duration<Rep, Period> d) {
-        auto c = std::chrono::duration_cast<clock::duration>(d);
-        return c < clock::duration::zero() ? clock::duration::zero() : c;
     }
     template <class F>
     timer_handle call_at_impl(clock::time_point when, F&& f) {

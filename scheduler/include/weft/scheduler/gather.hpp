@@ -40,14 +40,14 @@ struct awaitable_traits<task<T>> {
     using value = T;
     using handle = task<T>;
     static constexpr bool owned = false;
-    static handle to_handle(task<T>&& t) { return std::move(t); }
+    static handle to_handle(task<T> t) { return t; }  // a copy: the caller's handle stays valid
 };
 template <class T>
 struct awaitable_traits<future<T>> {
     using value = T;
     using handle = future<T>;
     static constexpr bool owned = false;
-    static handle to_handle(future<T>&& f) { return std::move(f); }
+    static handle to_handle(future<T> f) { return f; }
 };
 
 template <class A>
@@ -117,6 +117,9 @@ coro<std::tuple<stored_t<typename H::value_type>...>> gather_tuple(std::tuple<H.
         std::size_t k = 0;
         std::apply([&](auto&... h) { ((k++ == i ? rethrow_failure(h) : void()), ...); }, hs);
     }
+    // Cancelled while waiting, and every child swallowed it: still cancelled,
+    // as asyncio's gather.
+    if (w.forwarded_cancel()) throw current_cancelled_error();
     co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return std::tuple<stored_t<typename H::value_type>...>{
             take_value(std::get<I>(hs), owned[I])...};
@@ -131,6 +134,7 @@ coro<std::vector<stored_t<typename H::value_type>>> gather_vector(std::vector<H>
     wait_many w(states, wake_rule::first_failure, cancel_mode::forward);
     co_await w;
     if (std::size_t i = w.first_failed(); i != wait_many::npos) rethrow_failure(hs[i]);
+    if (w.forwarded_cancel()) throw current_cancelled_error();
     std::vector<stored_t<typename H::value_type>> out;
     out.reserve(hs.size());
     for (auto& h : hs) out.push_back(take_value(h, owned));
@@ -174,7 +178,7 @@ auto gather(A&&... aws) {
     return detail::gather_tuple(
         // Braces: children are created left to right, as asyncio starts them.
         std::tuple<detail::handle_of<A>...>{
-            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...},
+            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::forward<A>(aws))...},
         std::array<bool, sizeof...(A)>{detail::awaitable_traits<std::decay_t<A>>::owned...});
 }
 
@@ -197,7 +201,7 @@ auto gather_settled(A&&... aws) {
     return detail::gather_settled_tuple(
         // Braces: children are created left to right, as asyncio starts them.
         std::tuple<detail::handle_of<A>...>{
-            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::move(aws))...},
+            detail::awaitable_traits<std::decay_t<A>>::to_handle(std::forward<A>(aws))...},
         std::array<bool, sizeof...(A)>{detail::awaitable_traits<std::decay_t<A>>::owned...});
 }
 

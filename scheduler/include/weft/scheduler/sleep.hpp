@@ -48,9 +48,9 @@ private:
 /// Suspends the current task for `delay` (`sleep(0s)` yields to the loop).
 template <class Rep, class Period>
 detail::sleep_awaiter sleep(std::chrono::duration<Rep, Period> delay) noexcept {
-    auto d = std::chrono::duration_cast<clock::duration>(delay);
-    if (d <= clock::duration::zero()) return detail::sleep_awaiter(clock::time_point{}, true);
-    return detail::sleep_awaiter(clock::now() + d, false);
+    if (delay <= std::chrono::duration<Rep, Period>::zero())
+        return detail::sleep_awaiter(clock::time_point{}, true);
+    return detail::sleep_awaiter(deadline_after(delay), false);
 }
 
 /// Suspends the current task until `deadline` on the loop's clock.

@@ -44,7 +44,7 @@ coro<wait_result<H>> wait_impl(std::vector<H> hs, wait_options opts) {
                                                                  : wake_rule::all_completed;
     std::optional<clock::time_point> deadline;
     if (opts.timeout)
-        deadline = clock::now() + std::max(*opts.timeout, clock::duration::zero());
+        deadline = deadline_after(*opts.timeout);
     {
         wait_many w(states, rule, cancel_mode::abandon, deadline);
         co_await w;
@@ -95,9 +95,7 @@ coro<wait_result<H>> wait(std::vector<H> handles, wait_options opts = {}) {
 /// cancels the inner one too.
 template <class A, class Rep, class Period>
 auto wait_for(A&& aw, std::chrono::duration<Rep, Period> timeout) {
-    auto d = std::chrono::duration_cast<clock::duration>(timeout);
-    if (d < clock::duration::zero()) d = clock::duration::zero();
-    return wait_until(std::forward<A>(aw), clock::now() + d);
+    return wait_until(std::forward<A>(aw), deadline_after(timeout));
 }
 
 /// As wait_for with an absolute deadline on the loop's clock (asyncio.timeout_at).

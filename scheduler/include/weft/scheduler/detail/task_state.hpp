@@ -106,6 +106,8 @@ public:
         return (flags_.load(std::memory_order_seq_cst) & cancel_pending) != 0;
     }
     cancelled_error make_cancelled_error();
+    /// The message of the latest cancel() request (what forwarded cancels carry).
+    std::string cancel_request_message() const;
 
     // --- identity ----------------------------------------------------------------
     std::string name() const;
