@@ -101,6 +101,8 @@ TEST_P(AsCompletedOnWorkers, WorksWithFutures) {
 static weft::coro<std::vector<int>> futures_set_by_thread() {
     std::vector<weft::future<int>> fs(4);
     std::vector<weft::future<int>> copy = fs;
+    // Registered first: completions are then seen as they happen.
+    auto range = weft::as_completed(fs);
     std::thread setter([copy]() mutable {
         for (std::size_t i : {std::size_t{2}, std::size_t{0}, std::size_t{3}, std::size_t{1}}) {
             std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -108,7 +110,6 @@ static weft::coro<std::vector<int>> futures_set_by_thread() {
         }
     });
     std::vector<int> got;
-    auto range = weft::as_completed(fs);
     for (auto next : range) {
         int v = co_await next;
         got.push_back(v);
@@ -151,9 +152,10 @@ TEST_P(AsCompletedOnWorkers, ExceptionsAreRethrownByTheMatchingAwait) {
 static weft::coro<std::vector<std::string>> cancelled_input() {
     auto victim = weft::create_task(value_after(1h, 0));
     auto canceller = weft::create_task(weft_test::cancel_after(victim, 2ms));
+    weft::future<int> gate;
     std::vector<weft::task<int>> ts;
     ts.push_back(victim);
-    ts.push_back(weft::create_task(value_after(10ms, 1)));
+    ts.push_back(weft::create_task(gated(gate, 1)));
     std::vector<std::string> got;
     auto range = weft::as_completed(ts);
     for (auto next : range) {
@@ -163,6 +165,7 @@ static weft::coro<std::vector<std::string>> cancelled_input() {
         } catch (const weft::cancelled_error&) {
             got.push_back("cancelled");
         }
+        if (!gate.done()) gate.set_result(0);  // the second input finishes after the first result
     }
     co_await canceller;
     co_return got;
@@ -250,6 +253,36 @@ static weft::coro<std::vector<std::string>> timeout_then_late_completion() {
 TEST_P(AsCompletedOnWorkers, AwaitsAfterTheDeadlineTimeOutEvenIfAnInputFinishedLate) {
     const std::vector<std::string> expected = {"timeout", "timeout"};
     EXPECT_EQ(weft_test::run(timeout_then_late_completion(), GetParam()), expected);
+}
+
+static weft::coro<std::vector<std::string>> results_before_deadline_survive_it() {
+    weft::future<int> hold;
+    std::vector<weft::task<int>> ts;
+    ts.push_back(weft::create_task(value_after(0ms, 1)));
+    ts.push_back(weft::create_task(value_after(0ms, 2)));
+    ts.push_back(weft::create_task(gated(hold, 3)));
+    auto range = weft::as_completed(ts, 5ms);
+    co_await ts[0];
+    co_await ts[1];
+    co_await weft::sleep(10ms);  // past the deadline before the first await
+    std::vector<std::string> got;
+    for (auto next : range) {
+        try {
+            int v = co_await next;
+            got.push_back(std::to_string(v));
+        } catch (const weft::timeout_error&) {
+            got.push_back("timeout");
+        }
+    }
+    hold.set_result(0);
+    co_await ts[2];
+    co_return got;
+}
+
+TEST_P(AsCompletedOnWorkers, ResultsThatFinishedBeforeTheDeadlineAreStillYielded) {
+    // As asyncio: what completed in time is handed out, the rest times out.
+    const std::vector<std::string> expected = {"1", "2", "timeout"};
+    EXPECT_EQ(weft_test::run(results_before_deadline_survive_it(), GetParam()), expected);
 }
 
 static weft::coro<std::vector<int>> timeout_not_reached() {

@@ -54,11 +54,14 @@ static weft::coro<std::unique_ptr<int>> ptr_after(std::chrono::milliseconds d, i
     co_return std::make_unique<int>(v);
 }
 
-static weft::coro<int> flag_after(std::chrono::milliseconds d, std::atomic<bool>* flag, int v) {
-    co_await weft::sleep(d);
+/// Waits for the gate, then sets *flag and returns the gate's value.
+static weft::coro<int> flag_after_gate(weft::future<int> gate, std::atomic<bool>* flag) {
+    int v = co_await gate;
     flag->store(true);
     co_return v;
 }
+
+static weft::coro<int> gated(weft::future<int> gate) { co_return co_await gate; }
 
 static weft::coro<void> set_future_after(weft::future<int> f, std::chrono::milliseconds d, int v) {
     co_await weft::sleep(d);
@@ -263,15 +266,17 @@ struct failure_report {
 static weft::coro<failure_report> gather_first_exception() {
     failure_report r;
     std::atomic<bool> slow_done{false};
+    weft::future<int> gate;
     const auto start = weft::clock::now();
     try {
-        co_await weft::gather(flag_after(60ms, &slow_done, 1), fail_after(5ms, "boom"));
+        co_await weft::gather(flag_after_gate(gate, &slow_done), fail_after(5ms, "boom"));
     } catch (const test_failure& e) {
         r.caught = e.what();
         r.slow_done_when_caught = slow_done.load();
     }
     r.caught_after = weft::clock::now() - start;
-    // The other child was not cancelled: it finishes on its own.
+    // The other child was not cancelled: released now, it finishes.
+    gate.set_result(1);
     r.slow_finished_later = co_await weft_test::eventually(&slow_done);
     co_return r;
 }
@@ -284,7 +289,8 @@ TEST_P(GatherOnWorkers, FirstExceptionPropagatesAtOnceAndOthersKeepRunning) {
 }
 
 static weft::coro<bool> gather_first_exception_with_tasks() {
-    auto slow = weft::create_task(value_after(40ms, 9));
+    weft::future<int> gate;
+    auto slow = weft::create_task(gated(gate));
     std::vector<weft::task<int>> ts;
     ts.push_back(weft::create_task(fail_after(2ms, "vector boom")));
     ts.push_back(slow);
@@ -296,6 +302,7 @@ static weft::coro<bool> gather_first_exception_with_tasks() {
     }
     EXPECT_EQ(caught, "vector boom");
     EXPECT_FALSE(slow.done());
+    gate.set_result(9);
     const int v = co_await slow;
     EXPECT_EQ(v, 9);
     co_return caught == "vector boom" && v == 9 && !slow.cancelled();
@@ -336,7 +343,8 @@ TEST_P(GatherOnWorkers, AChildThatFailedBeforeTheAwaitFailsTheGather) {
 
 static weft::coro<bool> gather_child_cancelled() {
     auto victim = weft::create_task(value_after(1h, 0));
-    auto other = weft::create_task(value_after(30ms, 1));
+    weft::future<int> gate;
+    auto other = weft::create_task(gated(gate));
     auto canceller = weft::create_task(weft_test::cancel_after(victim, 3ms));
     bool cancelled = false;
     try {
@@ -349,6 +357,7 @@ static weft::coro<bool> gather_child_cancelled() {
     EXPECT_TRUE(victim.cancelled());
     // The gather itself was not cancelled, so its other child goes on.
     EXPECT_FALSE(other.done());
+    gate.set_result(1);
     const int v = co_await other;
     co_return cancelled && v == 1;
 }

@@ -126,9 +126,10 @@ TEST_P(ShieldOnWorkers, CancellingTheOuterTaskLeavesTheInnerTaskRunning) {
     EXPECT_EQ(r.events, events({"outer:cancelled", "main:outer cancelled", "inner:done"}));
 }
 
-static weft::coro<void> shield_coro_then_log(std::atomic<bool>* inner_done, event_log* log) {
+static weft::coro<void> shield_coro_then_log(weft::future<int> gate, std::atomic<bool>* inner_done,
+                                             event_log* log) {
     try {
-        co_await weft::shield(weft_test::logged_value_after(log, "inner:done", 50ms, 0));
+        co_await weft::shield(gated(gate, 0, log));
     } catch (const weft::cancelled_error&) {
         log->add("outer:cancelled");
         throw;
@@ -145,7 +146,8 @@ static weft::coro<bool> flag_on_log(event_log* log, const char* entry, std::atom
 static weft::coro<std::vector<std::string>> cancel_outer_of_shielded_coro() {
     event_log log;
     std::atomic<bool> outer_finished{false};
-    auto outer = weft::create_task(shield_coro_then_log(&outer_finished, &log));
+    weft::future<int> gate;
+    auto outer = weft::create_task(shield_coro_then_log(gate, &outer_finished, &log));
     co_await weft::sleep(1ms);
     outer.cancel();
     try {
@@ -155,6 +157,7 @@ static weft::coro<std::vector<std::string>> cancel_outer_of_shielded_coro() {
     }
     EXPECT_FALSE(outer_finished.load());
     // The task the shield made from the coro goes on and finishes.
+    gate.set_result(0);
     std::atomic<bool> seen{false};
     co_await flag_on_log(&log, "inner:done", &seen);
     co_return log.events();

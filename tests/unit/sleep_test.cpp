@@ -249,7 +249,7 @@ static weft::coro<std::vector<std::string>> cancelled_timer_is_removed() {
     std::vector<weft::task<void>> cancelled;
     for (int i = 0; i < 16; ++i)
         cancelled.push_back(weft::create_task(named_sleep(&log, "cancelled", 5ms + 1ms * i)));
-    co_await weft::sleep(1ms);
+    co_await weft::sleep(0s);  // they all sleep now; none can have woken yet
     for (auto& t : cancelled) t.cancel();
     for (auto& t : cancelled) {
         try {
@@ -336,6 +336,34 @@ static weft::coro<bool> huge_duration_sleep() {
 
 TEST_P(SleepOnWorkers, HugeDurationsDoNotWakeAtOnce) {
     EXPECT_TRUE(weft_test::run(huge_duration_sleep(), GetParam()));
+}
+
+static weft::coro<void> spin_yielding(int* rounds) {
+    for (;;) {
+        ++*rounds;
+        co_await weft::sleep(0s);
+    }
+}
+
+static weft::coro<bool> cancel_a_yielding_task() {
+    int rounds = 0;
+    auto t = weft::create_task(spin_yielding(&rounds));
+    while (rounds < 5) co_await weft::sleep(0s);
+    t.cancel();
+    bool cancelled = false;
+    try {
+        co_await t;
+    } catch (const weft::cancelled_error&) {
+        cancelled = true;
+    }
+    const int at_cancel = rounds;
+    co_await weft::sleep(1ms);
+    EXPECT_EQ(rounds, at_cancel);  // it no longer runs
+    co_return cancelled && t.cancelled();
+}
+
+TEST_P(SleepOnWorkers, CancelReachesATaskThatOnlyYields) {
+    EXPECT_TRUE(weft_test::run(cancel_a_yielding_task(), GetParam()));
 }
 
 // --- many sleeps ---------------------------------------------------------------------

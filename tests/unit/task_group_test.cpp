@@ -247,8 +247,8 @@ static weft::coro<failure_report> failure_before_join() {
     weft::task_group tg;
     auto sibling = tg.create_task(cancellable_sleeper(&log, "sibling"));
     tg.create_task(fail_after(1ms, "early"));
-    co_await weft::sleep(10ms);
-    // The failure already cancelled the sibling, before join() was called.
+    // The failure cancels the sibling without join() being called.
+    for (int i = 0; i < 2000 && !log.contains("sibling:cancelled"); ++i) co_await weft::sleep(1ms);
     EXPECT_TRUE(log.contains("sibling:cancelled"));
     try {
         co_await tg.join();
@@ -353,8 +353,10 @@ TEST_P(TaskGroupOnWorkers, CancellingTheJoiningTaskWithFailingCleanupThrowsTheGr
 static weft::coro<bool> create_task_after_failure() {
     weft::task_group tg;
     tg.create_task(fail_after(1ms, "x"));
-    tg.create_task(value_after(1h, 0));
-    co_await weft::sleep(10ms);
+    auto sibling = tg.create_task(value_after(1h, 0));
+    // Once the failure has cancelled the sibling, the group is shutting down.
+    for (int i = 0; i < 2000 && !sibling.done(); ++i) co_await weft::sleep(1ms);
+    EXPECT_TRUE(sibling.cancelled());
     bool refused = false;
     try {
         tg.create_task(value_after(0ms, 0));

@@ -243,6 +243,55 @@ TEST_P(WaitForOnWorkers, CancellingTheOuterTaskCancelsTheInnerOne) {
               events({"inner:cancelled", "inner:cleanup", "outer:cancelled", "main:outer cancelled"}));
 }
 
+static weft::coro<int> slow_cleanup(event_log* log) {
+    bool cancelled = false;
+    try {
+        co_await weft::sleep(1h);
+    } catch (const weft::cancelled_error&) {
+        cancelled = true;
+    }
+    if (cancelled) {
+        log->add("inner:cancelled");
+        co_await weft::sleep(20ms);
+        log->add("inner:cleanup");
+        throw weft::cancelled_error();
+    }
+    co_return 0;
+}
+
+static weft::coro<void> wait_for_then_continue(event_log* log) {
+    try {
+        co_await weft::wait_for(slow_cleanup(log), 2ms);
+    } catch (const weft::timeout_error&) {
+        log->add("outer:timeout");
+    }
+    co_await weft::sleep(50ms);
+    log->add("outer:continued");
+}
+
+static weft::coro<std::vector<std::string>> cancel_during_timeout_cleanup() {
+    event_log log;
+    auto outer = weft::create_task(wait_for_then_continue(&log));
+    for (int i = 0; i < 2000 && !log.contains("inner:cancelled"); ++i) co_await weft::sleep(1ms);
+    outer.cancel();  // while wait_for waits for the inner task's cleanup
+    try {
+        co_await outer;
+        log.add("main:outer finished");
+    } catch (const weft::cancelled_error&) {
+        log.add("main:outer cancelled");
+    }
+    co_return log.events();
+}
+
+TEST_P(WaitForOnWorkers, ACancelArrivingDuringTheTimeoutCleanupIsNotLost) {
+    auto events = weft_test::run(cancel_during_timeout_cleanup(), GetParam());
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back(), "main:outer cancelled");
+    EXPECT_EQ(std::find(events.begin(), events.end(), "outer:continued"), events.end());
+    // The inner task's cleanup was not cut short by the second cancel.
+    EXPECT_NE(std::find(events.begin(), events.end(), "inner:cleanup"), events.end());
+}
+
 // --- wait_until ----------------------------------------------------------------------------
 
 static weft::coro<bool> wait_until_cases() {

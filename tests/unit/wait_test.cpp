@@ -205,6 +205,7 @@ static weft::coro<bool> wait_timeout() {
     std::vector<weft::task<int>> ts;
     ts.push_back(weft::create_task(value_after(0ms, 1)));
     ts.push_back(weft::create_task(gated(hold, 1)));
+    co_await ts[0];  // done before the wait starts
     weft::wait_options opts;
     opts.timeout = 20ms;
     const auto start = weft::clock::now();
