@@ -316,15 +316,7 @@ void event_loop::close() {
     }
     drain_inbox();
     std::vector<detail::task_base*> tasks = pending_tasks_snapshot();
-    // Drop queued items. Callback nodes and cancel deliveries hold
-    // references; task steps do not (the task's coroutine reference does).
-    while (detail::runnable* r = ready_.pop()) {
-        if (r->run == &run_callback_node) {
-            static_cast<detail::callback_node*>(r)->release();
-        } else if (r->run == &detail::task_base::run_cancel_delivery) {
-            static_cast<detail::task_base*>(static_cast<detail::task_cancel_link*>(r))->release();
-        }
-    }
+    drop_ready();
     event_loop* prev = detail::tls_running_loop;
     detail::tls_running_loop = this;  // reports from destructors go to this loop's handler
     for (detail::task_base* t : tasks) {
@@ -333,12 +325,19 @@ void event_loop::close() {
     }
     // Callbacks posted by the abandoned tasks' completion are dropped too.
     drain_inbox();
+    drop_ready();
+    detail::tls_running_loop = prev;
+}
+
+void event_loop::drop_ready() noexcept {
+    // Callback nodes and cancel deliveries hold references; task steps do not
+    // (the task's coroutine holds the task's reference).
     while (detail::runnable* r = ready_.pop()) {
-        if (r->run == &run_callback_node) static_cast<detail::callback_node*>(r)->release();
+        if (r->run == &run_callback_node)
+            static_cast<detail::callback_node*>(r)->release();
         else if (r->run == &detail::task_base::run_cancel_delivery)
             static_cast<detail::task_base*>(static_cast<detail::task_cancel_link*>(r))->release();
     }
-    detail::tls_running_loop = prev;
 }
 
 event_loop& get_running_loop() {

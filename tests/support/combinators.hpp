@@ -19,34 +19,6 @@
 
 namespace weft_test {
 
-/// An append-only, thread-safe log of events, for ordering assertions.
-class event_log {
-public:
-    void add(std::string e) {
-        std::lock_guard<std::mutex> g(m_);
-        events_.push_back(std::move(e));
-    }
-    std::vector<std::string> events() const {
-        std::lock_guard<std::mutex> g(m_);
-        return events_;
-    }
-    bool contains(const std::string& e) const { return index_of(e) >= 0; }
-    /// Position of the first occurrence of e, or -1.
-    std::ptrdiff_t index_of(const std::string& e) const {
-        std::lock_guard<std::mutex> g(m_);
-        auto it = std::find(events_.begin(), events_.end(), e);
-        return it == events_.end() ? -1 : it - events_.begin();
-    }
-    std::size_t size() const {
-        std::lock_guard<std::mutex> g(m_);
-        return events_.size();
-    }
-
-private:
-    mutable std::mutex m_;
-    std::vector<std::string> events_;
-};
-
 /// The error the failing helpers throw.
 struct test_failure : std::runtime_error {
     using std::runtime_error::runtime_error;

@@ -20,33 +20,7 @@ namespace weft_core_test {
 
 using namespace std::chrono_literals;
 
-/// An append-only, thread-safe log of events, for ordering assertions.
-class event_log {
-public:
-    void add(std::string e) {
-        std::lock_guard<std::mutex> g(m_);
-        events_.push_back(std::move(e));
-    }
-    std::vector<std::string> events() const {
-        std::lock_guard<std::mutex> g(m_);
-        return events_;
-    }
-    /// Position of the first occurrence of e, or -1.
-    std::ptrdiff_t index_of(const std::string& e) const {
-        std::lock_guard<std::mutex> g(m_);
-        auto it = std::find(events_.begin(), events_.end(), e);
-        return it == events_.end() ? -1 : it - events_.begin();
-    }
-    bool contains(const std::string& e) const { return index_of(e) >= 0; }
-    std::size_t size() const {
-        std::lock_guard<std::mutex> g(m_);
-        return events_.size();
-    }
-
-private:
-    mutable std::mutex m_;
-    std::vector<std::string> events_;
-};
+using weft_test::event_log;
 
 /// Sets an environment variable for the lifetime of the guard and restores
 /// the previous value (or its absence) afterwards.

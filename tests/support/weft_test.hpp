@@ -3,7 +3,10 @@
 
 #include <weft/weft.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,34 @@ T run(weft::coro<T> c, unsigned workers = 1) {
 inline double ms_since(weft::clock::time_point start) {
     return std::chrono::duration<double, std::milli>(weft::clock::now() - start).count();
 }
+
+/// An append-only, thread-safe log of events, for ordering assertions.
+class event_log {
+public:
+    void add(std::string e) {
+        std::lock_guard<std::mutex> g(m_);
+        events_.push_back(std::move(e));
+    }
+    std::vector<std::string> events() const {
+        std::lock_guard<std::mutex> g(m_);
+        return events_;
+    }
+    /// Position of the first occurrence of e, or -1.
+    std::ptrdiff_t index_of(const std::string& e) const {
+        std::lock_guard<std::mutex> g(m_);
+        auto it = std::find(events_.begin(), events_.end(), e);
+        return it == events_.end() ? -1 : it - events_.begin();
+    }
+    bool contains(const std::string& e) const { return index_of(e) >= 0; }
+    std::size_t size() const {
+        std::lock_guard<std::mutex> g(m_);
+        return events_.size();
+    }
+
+private:
+    mutable std::mutex m_;
+    std::vector<std::string> events_;
+};
 
 /// Collects the messages a loop's exception handler receives.
 struct handler_log {

@@ -273,6 +273,7 @@ private:
     static void fire_callback_node(detail::timer_node* t) noexcept;
     void run_once();
     void drain_inbox() noexcept;
+    void drop_ready() noexcept;
     void run_ready_item(detail::runnable* r);
 
     // Owned by the running thread.

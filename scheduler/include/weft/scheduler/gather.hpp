@@ -95,6 +95,15 @@ outcome<typename H::value_type> settle(H& h, bool owned) {
     }
 }
 
+/// The shared states of the handles, for wait_many.
+template <class H>
+std::vector<future_state_base*> states_of(std::vector<H>& hs) {
+    std::vector<future_state_base*> states;
+    states.reserve(hs.size());
+    for (auto& h : hs) states.push_back(h.raw_state());
+    return states;
+}
+
 template <class H>
 [[noreturn]] void rethrow_failure(H& h) {
     h.raw_state()->mark_retrieved();
@@ -128,9 +137,7 @@ coro<std::tuple<stored_t<typename H::value_type>...>> gather_tuple(std::tuple<H.
 
 template <class H>
 coro<std::vector<stored_t<typename H::value_type>>> gather_vector(std::vector<H> hs, bool owned) {
-    std::vector<future_state_base*> states;
-    states.reserve(hs.size());
-    for (auto& h : hs) states.push_back(h.raw_state());
+    std::vector<future_state_base*> states = states_of(hs);
     wait_many w(states, wake_rule::first_failure, cancel_mode::forward);
     co_await w;
     if (std::size_t i = w.first_failed(); i != wait_many::npos) rethrow_failure(hs[i]);
@@ -156,9 +163,7 @@ coro<std::tuple<outcome<typename H::value_type>...>> gather_settled_tuple(std::t
 
 template <class H>
 coro<std::vector<outcome<typename H::value_type>>> gather_settled_vector(std::vector<H> hs, bool owned) {
-    std::vector<future_state_base*> states;
-    states.reserve(hs.size());
-    for (auto& h : hs) states.push_back(h.raw_state());
+    std::vector<future_state_base*> states = states_of(hs);
     wait_many w(states, wake_rule::all_completed, cancel_mode::forward);
     co_await w;
     if (w.forwarded_cancel()) throw current_cancelled_error();

@@ -36,9 +36,7 @@ struct wait_result {
 namespace detail {
 template <class H>
 coro<wait_result<H>> wait_impl(std::vector<H> hs, wait_options opts) {
-    std::vector<future_state_base*> states;
-    states.reserve(hs.size());
-    for (auto& h : hs) states.push_back(h.raw_state());
+    std::vector<future_state_base*> states = states_of(hs);
     wake_rule rule = opts.return_when == weft::first_completed   ? wake_rule::first_completed
                      : opts.return_when == weft::first_exception ? wake_rule::first_exception
                                                                  : wake_rule::all_completed;
