@@ -72,7 +72,7 @@ bool completion_queue::next_awaiter::await_ready() const {
 
 bool completion_queue::next_awaiter::await_suspend(std::coroutine_handle<> h) {
     task_base& t = require_current_task("as_completed");
-    std::uint64_t token = t.begin_wait(h, wait_hook{cancel_mode::abandon, nullptr, nullptr});
+    std::uint64_t token = t.begin_wait(h, cancel_mode::abandon);
     {
         spin_guard g(q->lock_);
         if (q->consumed_ < q->finished_.size() || q->check_deadline_locked()) {

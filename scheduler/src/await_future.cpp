@@ -21,8 +21,7 @@ bool future_wait::await_suspend(std::coroutine_handle<> h) {
     if (&t == fut_) throw error("a task cannot await itself");
     node_.task = &t;
     node_.notify = &notify;
-    wait_hook hook{mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this};
-    node_.token = t.begin_wait(h, hook);
+    node_.token = t.begin_wait(h, mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this);
     suspended_ = true;
     if (!fut_->add_waiter(&node_)) {
         // Completed between await_ready and now.

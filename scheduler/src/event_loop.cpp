@@ -17,8 +17,10 @@ thread_local event_loop* tls_set_loop = nullptr;
 
 event_loop* running_loop() noexcept { return tls_running_loop; }
 
-void* callback_node::operator new(std::size_t n) { return frame_allocate(n); }
-void callback_node::operator delete(void* p, std::size_t n) noexcept { frame_deallocate(p, n); }
+void* callback_node::operator new(std::size_t n) { return frame_allocate(n, block_kind::state); }
+void callback_node::operator delete(void* p, std::size_t n) noexcept {
+    frame_deallocate(p, n, block_kind::state);
+}
 
 void run_loop_until_done(event_loop& loop, future_state_base* s) {
     if (loop.is_running()) throw error("run_until_complete(): this event loop is already running");

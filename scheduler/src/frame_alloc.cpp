@@ -20,11 +20,13 @@ struct cache_releaser {
     ~cache_releaser() {
         frame_cache& c = tls_frame_cache;
         c.closed = true;
-        for (free_block*& head : c.head) {
-            while (head) {
-                free_block* n = head->next;
-                ::operator delete(static_cast<void*>(head));
-                head = n;
+        for (auto& kind : c.head) {
+            for (free_block*& head : kind) {
+                while (head) {
+                    free_block* n = head->next;
+                    ::operator delete(static_cast<void*>(head));
+                    head = n;
+                }
             }
         }
         c.cached_bytes = 0;
@@ -53,14 +55,15 @@ void* frame_allocate_slow(std::size_t size) {
     return ::operator new(size);
 }
 
-void frame_deallocate_slow(void* p, std::size_t size) noexcept {
+void frame_deallocate_slow(void* p, std::size_t size, block_kind kind) noexcept {
+    (void)kind;
     if (!p) return;
 #if !defined(WEFT_NO_FRAME_POOL)
     if (size - 1 < max_pooled_size) {
         frame_cache& c = tls_frame_cache;
         if (!c.registered && !c.closed) {
             arm_release_hook();
-            frame_deallocate(p, size);  // cached now that the hook is armed
+            frame_deallocate(p, size, kind);  // cached now that the hook is armed
             return;
         }
         ::operator delete(p, block_size(size));

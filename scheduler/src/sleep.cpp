@@ -5,7 +5,7 @@ namespace weft::detail {
 bool sleep_awaiter::await_suspend(std::coroutine_handle<> h) {
     task_ = &require_current_task("weft::sleep");
     loop_ = task_->loop();
-    token_ = task_->begin_wait(h, wait_hook{cancel_mode::abandon, nullptr, nullptr});
+    token_ = task_->begin_wait(h, cancel_mode::abandon);
     if (yield_) {
         if (!task_->commit_wait(token_)) return false;  // cancelled: resume and throw
         task_->try_wake(token_);  // to the back of the ready queue

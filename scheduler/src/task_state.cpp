@@ -95,16 +95,23 @@ void task_base::on_root_finished() noexcept {
     release();  // the reference the coroutine held
 }
 
-std::uint64_t task_base::begin_wait(std::coroutine_handle<> h, wait_hook hook) noexcept {
+std::uint64_t task_base::begin_wait(std::coroutine_handle<> h, cancel_mode mode,
+                                    void (*forward)(void*) noexcept, void* ctx) noexcept {
     resume_point_ = h;
-    hook_ = hook;
+    hook_.mode = mode;
+    hook_.forward = forward;
+    hook_.ctx = ctx;
     std::uint64_t w = wait_word_.load(std::memory_order_relaxed);
     std::uint64_t token = (((w >> 2) + 1) << 2) | waiting_v;
-    // seq_cst: with the load of flags_ in commit_wait, one side of a Dekker
-    // pair whose other side is cancel(): fetch_or(flags_) then (via the
-    // delivery) the load of wait_word_ in apply_cancel. Either commit_wait
-    // sees the request or the delivery sees this waiting token.
-    wait_word_.store(token, std::memory_order_seq_cst);
+    // Release pairs with the acquire side of the CAS in try_wake on a waker's
+    // thread: the waker sees the registrations made before the token.
+    // A cancel request racing with this suspension cannot be lost: cancel()
+    // sets the flag and then posts a delivery to this loop, and the delivery
+    // runs on this thread after the task suspended, so it reads this token in
+    // program order. (A task that can move between threads needs a seq_cst
+    // store here and a seq_cst load in commit_wait, a Dekker pair with
+    // cancel()'s fetch_or.)
+    wait_word_.store(token, std::memory_order_release);
     return token;
 }
 

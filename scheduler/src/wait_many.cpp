@@ -96,8 +96,7 @@ void wait_many::forward_cancel(void* ctx) noexcept {
 bool wait_many::await_suspend(std::coroutine_handle<> h) {
     task_ = &require_current_task("waiting on several futures");
     loop_ = task_->loop();
-    wait_hook hook{mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this};
-    token_ = task_->begin_wait(h, hook);
+    token_ = task_->begin_wait(h, mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this);
     suspended_ = true;
     bool satisfied = futs_.empty();
     for (std::size_t i = 0; i < futs_.size() && !satisfied; ++i) {

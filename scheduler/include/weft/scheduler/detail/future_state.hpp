@@ -58,8 +58,10 @@ public:
     future_state_base& operator=(const future_state_base&) = delete;
     virtual ~future_state_base();
 
-    static void* operator new(std::size_t n) { return frame_allocate(n); }
-    static void operator delete(void* p, std::size_t n) noexcept { frame_deallocate(p, n); }
+    static void* operator new(std::size_t n) { return frame_allocate(n, block_kind::state); }
+    static void operator delete(void* p, std::size_t n) noexcept {
+        frame_deallocate(p, n, block_kind::state);
+    }
 
     void add_ref() noexcept {
         // Relaxed: a new reference is made from an existing one, which

@@ -80,7 +80,12 @@ public:
     void on_root_finished() noexcept;
 
     // --- suspension protocol ---------------------------------------------------
-    [[nodiscard]] std::uint64_t begin_wait(std::coroutine_handle<> h, wait_hook hook) noexcept;
+    /// Starts a suspension at h. The hook's fields are passed one by one: the
+    /// awaiter builds them just before the call, and storing them field by
+    /// field avoids reading back a struct that was written piecewise.
+    [[nodiscard]] std::uint64_t begin_wait(std::coroutine_handle<> h, cancel_mode mode,
+                                           void (*forward)(void*) noexcept = nullptr,
+                                           void* ctx = nullptr) noexcept;
     /// After registering with what it waits for: true to suspend, false to
     /// resume at once (a pending cancel was applied, see end_wait).
     [[nodiscard]] bool commit_wait(std::uint64_t token) noexcept;
