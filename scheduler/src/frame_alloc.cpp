@@ -66,11 +66,11 @@ void frame_deallocate_slow(void* p, std::size_t size, block_kind kind) noexcept 
             frame_deallocate(p, size, kind);  // cached now that the hook is armed
             return;
         }
-        ::operator delete(p, block_size(size));
+        ::operator delete(p);  // unsized: clang 14 has no sized delete by default
         return;
     }
 #endif
-    ::operator delete(p, size);
+    ::operator delete(p);
 }
 
 } // namespace weft::detail
