@@ -179,8 +179,11 @@ bool task_base::cancel(std::string message) {
         spin_guard g(lock_);
         if (!message.empty() || extras_) ensure_extras().cancel_request = std::move(message);
     }
-    // seq_cst: the other half of the Dekker pair described in begin_wait.
-    std::uint32_t old = flags_.fetch_or(cancel_pending | delivery_queued);
+    // acq_rel: pairs with the fetch_and in take_pending_cancel() and
+    // run_cancel_delivery() and the acquire load in cancel_requested(); the
+    // delivery itself is ordered by the loop's queue (see begin_wait).
+    std::uint32_t old =
+        flags_.fetch_or(cancel_pending | delivery_queued, std::memory_order_acq_rel);
     if (!(old & delivery_queued)) {
         add_ref();  // held by the queued delivery, dropped by run_cancel_delivery
         loop_->schedule(static_cast<task_cancel_link*>(this));
@@ -192,14 +195,17 @@ void task_base::run_cancel_delivery(runnable* r) noexcept {
     auto* t = static_cast<task_base*>(static_cast<task_cancel_link*>(r));
     // Clear before applying: a cancel() racing with us queues a new delivery
     // rather than being absorbed by this one after it looked.
-    t->flags_.fetch_and(~delivery_queued);
+    // acq_rel: pairs with the fetch_or in cancel().
+    t->flags_.fetch_and(~delivery_queued, std::memory_order_acq_rel);
     if (!t->done() && t->apply_cancel() == cancel_result::abandoned) t->schedule();
     t->release();
 }
 
 cancel_result task_base::apply_cancel() noexcept {
-    // seq_cst: see begin_wait.
-    std::uint64_t w = wait_word_.load(std::memory_order_seq_cst);
+    // Acquire pairs with the winning CAS of try_wake (a waker on another
+    // thread may have moved the token on); the token itself was stored by
+    // this thread in begin_wait.
+    std::uint64_t w = wait_word_.load(std::memory_order_acquire);
     if (phase_of(w) != waiting_v) return cancel_result::none;
     if (!cancel_requested()) return cancel_result::none;
     switch (hook_.mode) {

@@ -244,7 +244,7 @@ public:
     void check_open(const char* what) const;
     /// True on the thread currently running this loop.
     bool on_loop_thread() const noexcept { return detail::running_loop() == this; }
-    /// Number of ready items plus posted ones (for tests and metrics).
+    /// Number of items in the ready queue (for tests and metrics).
     std::size_t ready_count() const noexcept { return ready_.size(); }
     /// Called with the loop's task count once it drops to zero (runtime shutdown).
     void set_idle_observer(std::function<void()> f) { idle_observer_ = std::move(f); }

@@ -104,11 +104,12 @@ public:
     bool cancel(std::string message) override;
     /// Consumes a pending cancel request; true if there was one.
     bool take_pending_cancel() noexcept {
-        // seq_cst: part of the flag/word handshake described in commit_wait.
-        return (flags_.fetch_and(~cancel_pending) & cancel_pending) != 0;
+        // acq_rel: pairs with the fetch_or in cancel().
+        return (flags_.fetch_and(~cancel_pending, std::memory_order_acq_rel) & cancel_pending) != 0;
     }
     bool cancel_requested() const noexcept {
-        return (flags_.load(std::memory_order_seq_cst) & cancel_pending) != 0;
+        // Acquire pairs with the fetch_or in cancel().
+        return (flags_.load(std::memory_order_acquire) & cancel_pending) != 0;
     }
     cancelled_error make_cancelled_error();
     /// The message of the latest cancel() request (what forwarded cancels carry).
