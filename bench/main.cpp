@@ -1,13 +1,20 @@
-// weft_bench: the entry point, plus the context lines every report starts with.
+// weft_bench: the entry point. Parses weft_bench's own flag, registers the
+// issue-3 benchmarks at the chosen size, records the report's context lines,
+// and runs everything through ratio_reporter, which ends the report with the
+// weft / oneTBB table.
 //
-// The workloads live in one file each (coro_inline.cpp, spawn_many.cpp,
-// ping_pong.cpp, fib.cpp, sleep_many.cpp). They all run on ONE worker: a
-// standalone event loop from weft::new_event_loop(), driven by
-// run_until_complete() on the benchmark thread, so no runtime start-up is
-// timed and no second thread competes with the measured one.
-#include <benchmark/benchmark.h>
-#include <weft/weft.hpp>
+//   --weft_size=full    (default) fib(30), skynet 1M, spawn 1M, ping-pong 100k
+//   --weft_size=small   fib(20), skynet 10k, spawn 10k, ping-pong 1k: for the
+//                       ctest smoke run, which checks that everything works
+//
+// Every other flag is Google Benchmark's (--benchmark_filter, ...).
+#include "bench_util.hpp"
+#include "ratio_reporter.hpp"
 
+#include <oneapi/tbb/version.h>
+
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 #ifndef WEFT_BENCH_VERSION
@@ -16,22 +23,56 @@
 
 namespace {
 
-// AddCustomContext may be called before BENCHMARK_MAIN's Initialize(): it
-// only records the pair for the context block printed at start-up.
-[[maybe_unused]] const bool context_added = [] {
+constexpr const char size_flag[] = "--weft_size=";
+
+/// Removes --weft_size=... from argv (benchmark::Initialize rejects flags it
+/// does not know) and stores its value in `size` ("full" if absent).
+/// Returns false on a value other than full or small.
+bool take_size_flag(int& argc, char** argv, std::string& size) {
+    size = "full";
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], size_flag, sizeof size_flag - 1) == 0)
+            size = argv[i] + sizeof size_flag - 1;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+    return size == "full" || size == "small";
+}
+
+void add_context(const std::string& size_name) {
     benchmark::AddCustomContext("weft_version", WEFT_BENCH_VERSION);
+    benchmark::AddCustomContext("weft_size", size_name);
     benchmark::AddCustomContext("weft_workers",
-                                "1 (standalone weft::new_event_loop() on the benchmark thread)");
-    benchmark::AddCustomContext("weft_runtime_default_workers",
-                                std::to_string(weft::resolve_worker_count(0)));
+                                "<workload>/weft/workers:N: a weft::runtime with N workers; "
+                                "BM_* benchmarks: one standalone event loop");
+    benchmark::AddCustomContext("tbb_version", std::string(TBB_VERSION_STRING) + " (runtime " +
+                                                   TBB_runtime_version() + ")");
 #ifdef NDEBUG
     benchmark::AddCustomContext("weft_build", "release (NDEBUG)");
 #else
     benchmark::AddCustomContext("weft_build", "debug (assertions on: timings not representative)");
 #endif
-    return true;
-}();
+}
 
 } // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    std::string size;
+    if (!take_size_flag(argc, argv, size)) {
+        std::fprintf(stderr, "weft_bench: --weft_size must be full or small\n");
+        return 1;
+    }
+    add_context(size);
+    const auto sizes = size == "small" ? weft_bench::sizes::small() : weft_bench::sizes::full();
+    for (auto reg : weft_bench::registrations()) reg(sizes);
+
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    weft_bench::ratio_reporter reporter(benchmark::CreateDefaultDisplayReporter());
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::Shutdown();
+    return 0;
+}

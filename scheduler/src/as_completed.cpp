@@ -72,7 +72,10 @@ bool completion_queue::next_awaiter::await_ready() const {
 
 bool completion_queue::next_awaiter::await_suspend(std::coroutine_handle<> h) {
     task_base& t = require_current_task("as_completed");
-    std::uint64_t token = t.begin_wait(h, cancel_mode::abandon);
+    // With a deadline the timer is set on this loop for this suspension only
+    // (loop_bound), so await_resume removes it on the thread that owns it.
+    const bool timed = q->deadline_.has_value();
+    std::uint64_t token = t.begin_wait(h, cancel_mode::abandon, nullptr, nullptr, timed);
     {
         spin_guard g(q->lock_);
         if (q->consumed_ < q->finished_.size() || q->check_deadline_locked()) {
@@ -86,16 +89,17 @@ bool completion_queue::next_awaiter::await_suspend(std::coroutine_handle<> h) {
         q->waiter_ = &t;
         q->token_ = token;
     }
-    if (q->deadline_ && !q->queued()) {
+    if (timed) {
         q->when = *q->deadline_;
-        q->timer_loop_ = t.loop();
-        t.loop()->add_timer(q);
+        q->timer_loop_ = running_loop();
+        q->timer_loop_->add_timer(q);
     }
     return t.commit_wait(token);
 }
 
 std::size_t completion_queue::next_awaiter::await_resume() {
     task_base& t = *current_task();
+    if (q->queued()) q->timer_loop_->remove_timer(q);
     wait_phase p = t.end_wait();
     {
         spin_guard g(q->lock_);

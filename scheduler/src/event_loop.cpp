@@ -3,6 +3,7 @@
 #include <weft/scheduler/task.hpp>
 
 #include "diagnostics.hpp"
+#include "worker.hpp"
 
 #include <cstdio>
 
@@ -97,6 +98,17 @@ void event_loop::post_remote(detail::runnable* r) noexcept {
     {
         std::lock_guard<std::mutex> g(inbox_mutex_);
         inbox_.push(r);
+        inbox_hint_.store(true, std::memory_order_relaxed);
+        wake = sleeping_;
+    }
+    if (wake) inbox_cv_.notify_one();
+}
+
+void event_loop::wake() noexcept {
+    bool wake;
+    {
+        std::lock_guard<std::mutex> g(inbox_mutex_);
+        wake_pending_ = true;
         wake = sleeping_;
     }
     if (wake) inbox_cv_.notify_one();
@@ -234,15 +246,69 @@ void event_loop::run_forever() {
             l->running_.store(false, std::memory_order_release);
         }
     } r{this};
+    if (worker_) {
+        detail::worker_run(*worker_);
+        return;
+    }
     for (;;) {
         run_once();
         if (stop_requested_.load(std::memory_order_acquire)) break;
     }
 }
 
+void event_loop::wait_for_work() {
+    std::unique_lock<std::mutex> g(inbox_mutex_);
+    sleeping_ = true;
+    auto woken = [this] {
+        return !inbox_.empty() || wake_pending_ || stop_requested_.load(std::memory_order_acquire);
+    };
+    if (!woken()) {
+        if (timers_.empty())
+            inbox_cv_.wait(g, woken);
+        else
+            inbox_cv_.wait_until(g, timers_.next_deadline(), woken);
+    }
+    sleeping_ = false;
+    wake_pending_ = false;
+    ready_.splice(inbox_);
+    inbox_hint_.store(false, std::memory_order_relaxed);
+}
+
 void event_loop::drain_inbox() noexcept {
+    // Relaxed hint: see inbox_hint_.
+    if (!inbox_hint_.load(std::memory_order_relaxed)) return;
     std::lock_guard<std::mutex> g(inbox_mutex_);
     ready_.splice(inbox_);
+    inbox_hint_.store(false, std::memory_order_relaxed);
+}
+
+std::size_t event_loop::fire_due_timers() {
+    if (timers_.empty()) return 0;
+    std::size_t fired = 0;
+    const auto now = clock::now();
+    while (!timers_.empty() && timers_.next_deadline() <= now) {
+        detail::timer_node* t = timers_.pop();
+        t->fire(t);
+        ++fired;
+    }
+    return fired;
+}
+
+std::size_t event_loop::run_ready_snapshot() {
+    std::size_t n = ready_.size();
+    const std::size_t ran = n;
+    const bool debug = get_debug();
+    while (n-- > 0) {
+        detail::runnable* r = ready_.pop();
+        if (!r) break;
+        if (worker_ && r->run == &detail::task_base::run_step) detail::worker_count_step(*worker_);
+        if (debug)
+            run_ready_item(r);
+        else
+            r->run(r);
+        if (worker_) detail::worker_flush(*worker_);
+    }
+    return ran;
 }
 
 void event_loop::run_once() {
@@ -262,31 +328,14 @@ void event_loop::run_once() {
             sleeping_ = false;
         }
         ready_.splice(inbox_);
+        inbox_hint_.store(false, std::memory_order_relaxed);
     } else {
         drain_inbox();
     }
-
-    if (!timers_.empty()) {
-        const auto now = clock::now();
-        while (!timers_.empty() && timers_.next_deadline() <= now) {
-            detail::timer_node* t = timers_.pop();
-            t->fire(t);
-        }
-    }
-
+    fire_due_timers();
     // Run what was ready when this iteration began; what those items make
     // ready runs in the next iteration (asyncio's ntodo rule).
-    std::size_t n = ready_.size();
-    const bool debug = get_debug();
-    while (n-- > 0) {
-        detail::runnable* r = ready_.pop();
-        if (!r) break;
-        if (!debug) {
-            r->run(r);
-            continue;
-        }
-        run_ready_item(r);
-    }
+    run_ready_snapshot();
 }
 
 void event_loop::run_ready_item(detail::runnable* r) {
@@ -337,8 +386,6 @@ void event_loop::drop_ready() noexcept {
     while (detail::runnable* r = ready_.pop()) {
         if (r->run == &run_callback_node)
             static_cast<detail::callback_node*>(r)->release();
-        else if (r->run == &detail::task_base::run_cancel_delivery)
-            static_cast<detail::task_base*>(static_cast<detail::task_cancel_link*>(r))->release();
     }
 }
 

@@ -181,6 +181,12 @@ void future_state_base::finish_locked(status s) noexcept {
 
 void future_state_base::post_callbacks(std::vector<callback_entry>& cbs) noexcept {
     event_loop* target = loop_ ? loop_ : running_loop();
+    // Within a runtime the workers act as one loop: run the callbacks on the
+    // worker that completed the state, behind what it already queued, so a
+    // task that completes a future and then yields sees its callbacks ran.
+    if (event_loop* here = running_loop(); here && target && here != target &&
+                                           here->same_runtime(*target))
+        target = here;
     for (auto& cb : cbs) {
         // The reference travels with the callback, so the state outlives it
         // even if the callback is dropped without running.

@@ -1,23 +1,26 @@
 // Startup and shutdown of a runtime.
 //
-// Startup: resolve the worker count, create one event_loop per worker, start
-// one thread per loop (pinned per the options), each running run_forever().
+// Startup: resolve the worker count, plan placement and steal orders from the
+// machine's topology, create one event_loop and one worker per slot, start
+// one thread per worker (pinned per the plan), each running run_forever().
 //
 // Shutdown protocol (runtime::shutdown):
 //   1. Refuse new submissions (closed_).
-//   2. Cancellation round: on every worker, through its inbox, cancel every
-//      task of that loop that is not done. Cancelled tasks run their cleanup
+//   2. Cancellation round: cancel every task of every loop that is not done
+//      (cancel() acts from any thread). Cancelled tasks run their cleanup
 //      (which may await and even create tasks).
 //   3. Wait until every loop reports zero pending tasks. Loops report through
 //      their idle observer whenever their count drops to zero; a bounded wait
 //      starts a new round (2) for tasks that were created during the round or
 //      that caught the cancellation and went on waiting.
-//   4. Stop every loop, join every thread, close every loop. Callbacks still
-//      queued are dropped by close().
+//   4. Stop every loop, join every thread, drop queued task steps, close
+//      every loop (callbacks still queued are dropped), write WEFT_TRACE.
 #include <weft/scheduler/runtime.hpp>
 #include <weft/scheduler/task.hpp>
 
 #include "diagnostics.hpp"
+#include "trace.hpp"
+#include "worker.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -29,25 +32,6 @@
 namespace weft {
 
 namespace {
-
-unsigned allowed_cpu_count() {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0) return static_cast<unsigned>(n);
-    }
-    unsigned hc = std::thread::hardware_concurrency();
-    return hc ? hc : 1;
-}
-
-std::vector<unsigned> allowed_cpus() {
-    std::vector<unsigned> out;
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        for (unsigned c = 0; c < CPU_SETSIZE; ++c)
-            if (CPU_ISSET(c, &set)) out.push_back(c);
-    return out;
-}
 
 unsigned parse_unsigned(std::string_view s, const char* what) {
     unsigned v = 0;
@@ -61,32 +45,22 @@ unsigned parse_unsigned(std::string_view s, const char* what) {
 pinning pinning_from_env(const pinning& fallback) {
     const char* v = std::getenv("WEFT_PIN");
     if (!v || !*v) return fallback;
-    std::string_view s(v);
-    if (s == "none") return pinning_policy::none;
-    if (s == "compact") return pinning_policy::compact;
-    if (s == "scatter") return pinning_policy::scatter;
-    if (s == "numa") return pinning_policy::numa;
-    std::vector<unsigned> cpus;
-    while (!s.empty()) {
-        auto comma = s.find(',');
-        cpus.push_back(parse_unsigned(s.substr(0, comma), "WEFT_PIN"));
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return pinning::cpu_list(std::move(cpus));
+    return parse_pinning(v);
 }
 
-/// The cpu worker i pins to, or -1 for no pinning. Without the topology
-/// (the hwloc planner) compact, scatter and numa all use the allowed cpus in
-/// order; an explicit list is used as given.
-int cpu_for_worker(const pinning& p, const std::vector<unsigned>& allowed, std::size_t i) {
-    if (p.policy == pinning_policy::none) return -1;
-    if (p.policy == pinning_policy::cpu_list) {
-        if (p.cpus.empty()) throw value_error("runtime_options::pinning: the cpu list is empty");
-        return static_cast<int>(p.cpus[i % p.cpus.size()]);
-    }
-    if (allowed.empty()) return -1;
-    return static_cast<int>(allowed[i % allowed.size()]);
+bool chaos_enabled() {
+#ifdef WEFT_CHAOS
+    return true;
+#else
+    const char* v = std::getenv("WEFT_CHAOS");
+    return v && *v && std::string_view(v) != "0";
+#endif
+}
+
+std::uint64_t chaos_seed() {
+    const char* v = std::getenv("WEFT_CHAOS_SEED");
+    if (v && *v) return parse_unsigned(v, "WEFT_CHAOS_SEED");
+    return 0;
 }
 
 } // namespace
@@ -97,7 +71,7 @@ unsigned resolve_worker_count(unsigned requested) {
         unsigned n = parse_unsigned(v, "WEFT_WORKERS");
         if (n > 0) return n;
     }
-    return allowed_cpu_count();
+    return default_worker_count();
 }
 
 runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
@@ -105,7 +79,13 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     opts_.pinning = pinning_from_env(opts_.pinning);
     if (opts_.local_queue_capacity == 0)
         throw value_error("runtime_options::local_queue_capacity must be positive");
+    const bool chaos = chaos_enabled();
+    const std::uint64_t seed = chaos ? chaos_seed() : 0;
+    plan_ = plan_workers(topology::machine(), opts_.workers, opts_.pinning, seed,
+                         opts_.numa_aware_stealing);
     const bool debug = opts_.debug || detail::debug_from_environment();
+    std::vector<event_loop*> raw;
+    std::vector<std::vector<unsigned>> orders;
     for (unsigned i = 0; i < opts_.workers; ++i) {
         auto loop = std::make_unique<event_loop>();
         loop->set_debug(debug);
@@ -114,16 +94,28 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
             std::lock_guard<std::mutex> g(idle_mutex_);
             idle_cv_.notify_all();
         });
+        raw.push_back(loop.get());
+        orders.push_back(plan_.workers[i].steal_order);
         loops_.push_back(std::move(loop));
     }
+    if (debug)
+        for (const std::string& w : plan_.warnings)
+            event_loop::default_exception_handler({"runtime: " + w, nullptr, {}});
+    pool_ = std::make_unique<detail::worker_pool>(opts_, std::move(raw), std::move(orders), seed,
+                                                  chaos);
+    trace_path_ = detail::trace_path_from_environment();
+    if (!trace_path_.empty())
+        for (unsigned i = 0; i < opts_.workers; ++i) {
+            traces_.push_back(std::make_unique<detail::trace_buffer>(i));
+            pool_->at(i).trace = traces_.back().get();
+        }
     start_workers();
 }
 
 void runtime::start_workers() {
-    const std::vector<unsigned> allowed = allowed_cpus();
     threads_.reserve(loops_.size());
     for (std::size_t i = 0; i < loops_.size(); ++i) {
-        int cpu = cpu_for_worker(opts_.pinning, allowed, i);
+        const int cpu = plan_.workers[i].pu;
         threads_.emplace_back([this, i, cpu] {
             if (cpu >= 0) {
                 cpu_set_t set;
@@ -143,18 +135,15 @@ void runtime::start_workers() {
 
 runtime::~runtime() { shutdown(); }
 
+std::vector<worker_metrics> runtime::metrics() const { return pool_->metrics(); }
+
 void runtime::cancel_round() noexcept {
+    // cancel() works from any thread; the snapshot is taken under each
+    // loop's registry lock.
     for (auto& l : loops_) {
-        event_loop* loop = l.get();
-        try {
-            loop->call_soon_threadsafe([loop] {
-                for (detail::task_base* t : loop->pending_tasks_snapshot()) {
-                    t->cancel({});
-                    t->release();
-                }
-            });
-        } catch (...) {
-            // The loop is closed: nothing of it is left to cancel.
+        for (detail::task_base* t : l->pending_tasks_snapshot()) {
+            t->cancel({});
+            t->release();
         }
     }
 }
@@ -167,18 +156,37 @@ void runtime::shutdown() noexcept {
         return n;
     };
     while (pending() > 0) {
-        cancel_round();
+        try {
+            cancel_round();
+        } catch (...) {
+            // Only a snapshot's allocation can fail; the next round retries.
+        }
         std::unique_lock<std::mutex> g(idle_mutex_);
         idle_cv_.wait_for(g, std::chrono::milliseconds(50), [&] { return pending() == 0; });
     }
     for (auto& l : loops_) l->stop();
     for (auto& t : threads_)
         if (t.joinable()) t.join();
+    // Steps still queued belong to tasks that close() destroys below; the
+    // queues hold no references.
+    pool_->discard_queued();
     for (auto& l : loops_) {
         try {
             l->close();
         } catch (...) {
         }
+    }
+    write_trace();
+}
+
+void runtime::write_trace() noexcept {
+    if (trace_path_.empty()) return;
+    try {
+        std::vector<const detail::trace_buffer*> buffers;
+        for (auto& b : traces_) buffers.push_back(b.get());
+        detail::write_chrome_trace(trace_path_, buffers);
+    } catch (...) {
+        std::fputs("weft: WEFT_TRACE: out of memory writing the trace\n", stderr);
     }
 }
 

@@ -14,11 +14,22 @@ namespace {
 thread_local task_base* tls_current_task = nullptr;
 std::atomic<std::uint64_t> next_task_number{1};
 
-constexpr std::uint64_t phase_of(std::uint64_t w) noexcept { return w & 3; }
+constexpr std::uint64_t phase_bits = 0xf;
+constexpr std::uint64_t mode_shift = 4;
+constexpr std::uint64_t loop_bound_bit = std::uint64_t{1} << 6;
+constexpr std::uint64_t seq_shift = 7;
+
+constexpr wait_phase phase_of(std::uint64_t w) noexcept { return static_cast<wait_phase>(w & phase_bits); }
 constexpr std::uint64_t with_phase(std::uint64_t w, wait_phase p) noexcept {
-    return (w & ~std::uint64_t{3}) | static_cast<std::uint64_t>(p);
+    return (w & ~phase_bits) | static_cast<std::uint64_t>(p);
 }
-constexpr std::uint64_t waiting_v = static_cast<std::uint64_t>(wait_phase::waiting);
+constexpr cancel_mode mode_of(std::uint64_t w) noexcept {
+    return static_cast<cancel_mode>((w >> mode_shift) & 3);
+}
+/// Same suspension (seq, mode and loop_bound), whatever the phase.
+constexpr bool same_wait(std::uint64_t a, std::uint64_t b) noexcept {
+    return (a & ~phase_bits) == (b & ~phase_bits);
+}
 } // namespace
 
 task_base* current_task() noexcept { return tls_current_task; }
@@ -30,9 +41,8 @@ task_base& require_current_task(const char* what) {
     return *tls_current_task;
 }
 
-task_base::task_base(event_loop* loop) noexcept : future_state_base(loop) {
+task_base::task_base(event_loop* loop) noexcept : future_state_base(loop), cur_loop_(loop) {
     task_run_link::run = &run_step;
-    task_cancel_link::run = &run_cancel_delivery;
     // The default name "Task-N" is built when first asked for: spawning
     // stays free of string formatting.
     number_ = next_task_number.fetch_add(1, std::memory_order_relaxed);
@@ -58,12 +68,33 @@ void task_base::set_name(std::string n) {
 
 std::string task_base::describe() const { return "Task '" + name() + "'"; }
 
-void task_base::schedule() noexcept { loop_->schedule(static_cast<task_run_link*>(this)); }
+void task_base::schedule(bool loop_bound) noexcept {
+    runnable* step = static_cast<task_run_link*>(this);
+    if (!stealable_ || !loop_->has_workers()) {
+        loop_->schedule(step);
+        return;
+    }
+    if (loop_bound) {
+        current_loop()->schedule(step);
+        return;
+    }
+    loop_->schedule_stealable(step);
+}
+
+void task_base::schedule_yield() noexcept {
+    // Behind the callbacks and steps already queued on the loop running the
+    // task (asyncio's sleep(0): "let the loop run what is ready"), so a
+    // yield after call_soon sees the callback run. Called by the task itself,
+    // on that loop's thread.
+    current_loop()->schedule(static_cast<task_run_link*>(this));
+}
 
 void task_base::run_step(runnable* r) noexcept {
     auto* t = static_cast<task_base*>(static_cast<task_run_link*>(r));
     task_base* prev = tls_current_task;
     tls_current_task = t;
+    // Relaxed: see current_loop(); wakers read it after the wait word.
+    t->cur_loop_.store(running_loop(), std::memory_order_relaxed);
     if (!t->started_) {
         t->started_ = true;
         if (t->take_pending_cancel()) {
@@ -96,65 +127,137 @@ void task_base::on_root_finished() noexcept {
 }
 
 std::uint64_t task_base::begin_wait(std::coroutine_handle<> h, cancel_mode mode,
-                                    void (*forward)(void*) noexcept, void* ctx) noexcept {
+                                    void (*forward)(void*) noexcept, void* ctx,
+                                    bool loop_bound) noexcept {
     resume_point_ = h;
-    hook_.mode = mode;
     hook_.forward = forward;
     hook_.ctx = ctx;
-    std::uint64_t w = wait_word_.load(std::memory_order_relaxed);
-    std::uint64_t token = (((w >> 2) + 1) << 2) | waiting_v;
-    // Release pairs with the acquire side of the CAS in try_wake on a waker's
-    // thread: the waker sees the registrations made before the token.
-    // A cancel request racing with this suspension cannot be lost: cancel()
-    // sets the flag and then posts a delivery to this loop, and the delivery
-    // runs on this thread after the task suspended, so it reads this token in
-    // program order. (A task that can move between threads needs a seq_cst
-    // store here and a seq_cst load in commit_wait, a Dekker pair with
-    // cancel()'s fetch_or.)
-    wait_word_.store(token, std::memory_order_release);
+    const std::uint64_t w = wait_word_.load(std::memory_order_relaxed);
+    const std::uint64_t seq = (w >> seq_shift) + 1;
+    const std::uint64_t token = (seq << seq_shift) | (loop_bound ? loop_bound_bit : 0) |
+                                (static_cast<std::uint64_t>(mode) << mode_shift) |
+                                static_cast<std::uint64_t>(wait_phase::preparing);
+    // seq_cst: publishes the hook and resume point to whoever CASes this
+    // token later (release side), and is the first half of the Dekker pair
+    // with cancel() (see cancel_requested()).
+    wait_word_.store(token, std::memory_order_seq_cst);
     return token;
 }
 
 bool task_base::commit_wait(std::uint64_t token) noexcept {
-    (void)token;
-    if (!cancel_requested()) return true;
-    switch (apply_cancel()) {
-    case cancel_result::abandoned:
-        return false;  // resume at once; end_wait sees the cancelled phase
-    case cancel_result::forwarded:
-    case cancel_result::none:
-        return true;
+    const cancel_mode mode = mode_of(token);
+    std::uint64_t w = wait_word_.load(std::memory_order_acquire);
+    for (;;) {
+        const wait_phase p = phase_of(w);
+        if (p == wait_phase::prep_woken) {
+            // Woken while registering: resume at once. A pending cancel is
+            // thrown by end_wait (throw_pending), as asyncio's _must_cancel.
+            wait_word_.store(with_phase(w, wait_phase::woken), std::memory_order_relaxed);
+            return false;
+        }
+        const bool cancel_now =
+            mode != cancel_mode::uncancellable && (p == wait_phase::prep_cancel || cancel_requested());
+        if (cancel_now && mode == cancel_mode::abandon) {
+            // acq_rel: races with a waker's CAS (prep_woken); one wins.
+            if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::cancelled),
+                                                 std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+                take_pending_cancel();
+                return false;  // resume at once; end_wait sees `cancelled`
+            }
+            continue;
+        }
+        if (cancel_now && mode == cancel_mode::forward) {
+            if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::forwarding),
+                                                 std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+                take_pending_cancel();
+                // Suspend unless woken while forwarding (then resume now).
+                return !forward_and_restore(with_phase(w, wait_phase::forwarding));
+            }
+            continue;
+        }
+        // seq_cst: publishes the registrations to wakers and cancellers; the
+        // awaiter touches nothing after this succeeds.
+        if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::waiting),
+                                             std::memory_order_seq_cst,
+                                             std::memory_order_acquire))
+            return true;
     }
+}
+
+bool task_base::forward_and_restore(std::uint64_t from) noexcept {
+    // The word is `forwarding`: nobody can schedule the task, so the frame
+    // and the hook stay valid while the request is passed on.
+    hook_.forward(hook_.ctx);
+    std::uint64_t expected = from;
+    // acq_rel: pairs with a waker's CAS forwarding -> fwd_woken.
+    if (wait_word_.compare_exchange_strong(expected, with_phase(from, wait_phase::waiting),
+                                           std::memory_order_acq_rel,
+                                           std::memory_order_acquire))
+        return false;
+    // A wake arrived while forwarding: it is ours to deliver.
+    wait_word_.store(with_phase(from, wait_phase::woken), std::memory_order_release);
     return true;
 }
 
 bool task_base::try_wake(std::uint64_t token) noexcept {
-    std::uint64_t expected = token;
-    // acq_rel: the acquire side orders this waker after begin_wait's store of
-    // the token; the release side publishes what the waker wrote (a result,
-    // a fired timer) to end_wait's acquire load on the resuming thread.
-    if (!wait_word_.compare_exchange_strong(expected, with_phase(token, wait_phase::woken),
-                                            std::memory_order_acq_rel,
-                                            std::memory_order_relaxed))
-        return false;
-    schedule();
-    return true;
+    // Acquire pairs with begin_wait's store and commit_wait's CAS: the waker
+    // sees the registration (and current_loop()) of this suspension.
+    std::uint64_t w = wait_word_.load(std::memory_order_acquire);
+    for (;;) {
+        if (!same_wait(w, token)) return false;  // a later suspension
+        wait_phase next;
+        switch (phase_of(w)) {
+        case wait_phase::preparing:
+        case wait_phase::prep_cancel:
+            next = wait_phase::prep_woken;  // commit_wait resumes at once
+            break;
+        case wait_phase::waiting:
+            next = wait_phase::woken;
+            break;
+        case wait_phase::forwarding:
+            next = wait_phase::fwd_woken;  // the forwarder schedules
+            break;
+        default:
+            return false;  // already woken or cancelled
+        }
+        // acq_rel: the release side publishes what the waker wrote (a result,
+        // a fired timer) to end_wait's acquire load on the resuming thread.
+        if (wait_word_.compare_exchange_weak(w, with_phase(w, next), std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+            if (next == wait_phase::woken) schedule((w & loop_bound_bit) != 0);
+            return true;
+        }
+    }
 }
 
 bool task_base::try_wake_inline(std::uint64_t token) noexcept {
-    std::uint64_t expected = token;
-    // Pairs as try_wake; the awaiter continues without being scheduled.
-    return wait_word_.compare_exchange_strong(expected, with_phase(token, wait_phase::woken),
-                                              std::memory_order_acq_rel,
-                                              std::memory_order_relaxed);
+    std::uint64_t w = wait_word_.load(std::memory_order_acquire);
+    for (;;) {
+        if (!same_wait(w, token)) return false;
+        const wait_phase p = phase_of(w);
+        if (p != wait_phase::preparing && p != wait_phase::prep_cancel &&
+            p != wait_phase::prep_woken)
+            return false;
+        // A prep_cancel mark stays as the pending flag, thrown by end_wait.
+        if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::woken),
+                                             std::memory_order_acq_rel,
+                                             std::memory_order_acquire))
+            return true;
+    }
 }
 
 wait_phase task_base::end_wait() noexcept {
-    // Acquire pairs with the winning CAS in try_wake / apply_cancel.
+    // Acquire pairs with the winning CAS of the waker or canceller.
     std::uint64_t w = wait_word_.load(std::memory_order_acquire);
     hook_ = wait_hook{};
     wait_word_.store(with_phase(w, wait_phase::running), std::memory_order_relaxed);
-    return static_cast<wait_phase>(phase_of(w));
+    if (phase_of(w) != wait_phase::cancelled) return wait_phase::woken;
+    // Requests made after this cancellation won but before the task ran are
+    // covered by it: one cancelled_error, as asyncio's _must_cancel.
+    take_pending_cancel();
+    return wait_phase::cancelled;
 }
 
 void task_base::end_wait_or_throw(bool throw_pending) {
@@ -179,59 +282,64 @@ bool task_base::cancel(std::string message) {
         spin_guard g(lock_);
         if (!message.empty() || extras_) ensure_extras().cancel_request = std::move(message);
     }
-    // acq_rel: pairs with the fetch_and in take_pending_cancel() and
-    // run_cancel_delivery() and the acquire load in cancel_requested(); the
-    // delivery itself is ordered by the loop's queue (see begin_wait).
-    std::uint32_t old =
-        flags_.fetch_or(cancel_pending | delivery_queued, std::memory_order_acq_rel);
-    if (!(old & delivery_queued)) {
-        add_ref();  // held by the queued delivery, dropped by run_cancel_delivery
-        loop_->schedule(static_cast<task_cancel_link*>(this));
+    // seq_cst: the Dekker pair with begin_wait's store and commit_wait's
+    // check (cancel_requested()); pairs with take_pending_cancel()'s fetch_and.
+    flags_.fetch_or(cancel_pending, std::memory_order_seq_cst);
+    std::uint64_t w = wait_word_.load(std::memory_order_seq_cst);
+    for (;;) {
+        switch (phase_of(w)) {
+        case wait_phase::preparing:
+            // Registering: leave a mark for commit_wait, which applies it.
+            if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::prep_cancel),
+                                                 std::memory_order_acq_rel,
+                                                 std::memory_order_acquire))
+                return true;
+            continue;
+        case wait_phase::waiting:
+            cancel_waiting(w);
+            return true;
+        default:
+            // Running, woken, or being cancelled already: the pending flag is
+            // honoured at the next suspension or when the task resumes.
+            return true;
+        }
     }
-    return true;
 }
 
-void task_base::run_cancel_delivery(runnable* r) noexcept {
-    auto* t = static_cast<task_base*>(static_cast<task_cancel_link*>(r));
-    // Clear before applying: a cancel() racing with us queues a new delivery
-    // rather than being absorbed by this one after it looked.
-    // acq_rel: pairs with the fetch_or in cancel().
-    t->flags_.fetch_and(~delivery_queued, std::memory_order_acq_rel);
-    if (!t->done() && t->apply_cancel() == cancel_result::abandoned) t->schedule();
-    t->release();
-}
-
-cancel_result task_base::apply_cancel() noexcept {
-    // Acquire pairs with the winning CAS of try_wake (a waker on another
-    // thread may have moved the token on); the token itself was stored by
-    // this thread in begin_wait.
-    std::uint64_t w = wait_word_.load(std::memory_order_acquire);
-    if (phase_of(w) != waiting_v) return cancel_result::none;
-    if (!cancel_requested()) return cancel_result::none;
-    switch (hook_.mode) {
+void task_base::cancel_waiting(std::uint64_t w) noexcept {
+    switch (mode_of(w)) {
     case cancel_mode::uncancellable:
-        return cancel_result::none;
-    case cancel_mode::forward:
-        take_pending_cancel();
-        hook_.forward(hook_.ctx);
-        return cancel_result::forwarded;
+        return;  // stays pending for a later suspension
     case cancel_mode::abandon:
         // acq_rel: races with try_wake on the same token; exactly one wins.
-        if (!wait_word_.compare_exchange_strong(w, with_phase(w, wait_phase::cancelled),
-                                                std::memory_order_acq_rel,
-                                                std::memory_order_relaxed))
-            return cancel_result::none;
-        take_pending_cancel();
-        return cancel_result::abandoned;
+        if (wait_word_.compare_exchange_strong(w, with_phase(w, wait_phase::cancelled),
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+            take_pending_cancel();
+            schedule((w & loop_bound_bit) != 0);
+        }
+        return;
+    case cancel_mode::forward:
+        if (wait_word_.compare_exchange_strong(w, with_phase(w, wait_phase::forwarding),
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+            take_pending_cancel();
+            if (forward_and_restore(with_phase(w, wait_phase::forwarding)))
+                schedule((w & loop_bound_bit) != 0);
+        }
+        return;
     }
-    return cancel_result::none;
 }
 
 void prepare_task(task_base* t, event_loop& loop, const task_options& opts) {
-    (void)opts;
+    t->set_stealable(opts.stealable);
     loop.register_task(t);
-    loop.schedule_soon(static_cast<task_run_link*>(t));
+    if (opts.stealable && loop.has_workers())
+        loop.schedule_stealable(static_cast<task_run_link*>(t));
+    else
+        loop.schedule_soon(static_cast<task_run_link*>(t));
 }
+
 
 } // namespace weft::detail
 
@@ -240,11 +348,14 @@ namespace weft {
 basic_task current_task() noexcept { return basic_task(detail::current_task()); }
 
 std::vector<basic_task> all_tasks() {
-    event_loop& loop = get_running_loop();
+    // Within a runtime the workers share their tasks (a task may run on any
+    // of them), so "the loop's tasks" are those of every worker.
     std::vector<basic_task> out;
-    for (detail::task_base* t : loop.pending_tasks_snapshot()) {
-        out.emplace_back(t);
-        t->release();  // the snapshot's reference
+    for (event_loop* loop : get_running_loop().runtime_loops()) {
+        for (detail::task_base* t : loop->pending_tasks_snapshot()) {
+            out.emplace_back(t);
+            t->release();  // the snapshot's reference
+        }
     }
     return out;
 }

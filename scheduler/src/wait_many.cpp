@@ -59,6 +59,9 @@ bool wait_many::account(std::size_t i) noexcept {
     }
     // acq_rel: the last decrement sees every other future's completion.
     bool last = remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+    // After a forwarded cancel, only the last completion wakes the task.
+    // Acquire pairs with the release store in forward_cancel().
+    if (forwarded_.load(std::memory_order_acquire)) return last;
     return last || failed || rule_ == wake_rule::first_completed;
 }
 
@@ -78,7 +81,8 @@ void wait_many::on_timer(timer_node* t) noexcept {
 
 void wait_many::forward_cancel(void* ctx) noexcept {
     auto* self = static_cast<wait_many*>(ctx);
-    self->forwarded_ = true;
+    // Release: the notifies of the futures cancelled below see it.
+    self->forwarded_.store(true, std::memory_order_release);
     std::string message;
     try {
         message = self->task_->cancel_request_message();
@@ -95,8 +99,11 @@ void wait_many::forward_cancel(void* ctx) noexcept {
 
 bool wait_many::await_suspend(std::coroutine_handle<> h) {
     task_ = &require_current_task("waiting on several futures");
-    loop_ = task_->loop();
-    token_ = task_->begin_wait(h, mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this);
+    loop_ = running_loop();
+    // loop_bound with a deadline: the timer belongs to this loop, so the task
+    // resumes here and removes it on the thread that owns it.
+    token_ = task_->begin_wait(h, mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr,
+                               this, has_deadline_);
     suspended_ = true;
     bool satisfied = futs_.empty();
     for (std::size_t i = 0; i < futs_.size() && !satisfied; ++i) {

@@ -3,9 +3,12 @@
 
 #include <weft/weft.hpp>
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -18,6 +21,33 @@ T run(weft::coro<T> c, unsigned workers = 1) {
     weft::runtime_options o;
     o.workers = workers;
     return weft::run(std::move(c), o);
+}
+
+/// The worker counts every runtime-parameterized test runs on: one worker
+/// (asyncio's single loop), two (this machine's cores) and four (more
+/// workers than cores: stealing and parking under oversubscription).
+inline auto worker_counts() { return ::testing::Values(1u, 2u, 4u); }
+
+/// Creates c as a task that is not stealable on `loop` (from a callback on
+/// that loop's thread) and returns it: the task runs only on that loop.
+/// Called from a thread that is not running `loop`.
+template <class T>
+weft::task<T> pinned_task_on(weft::event_loop& loop, weft::coro<T> c) {
+    std::promise<weft::task<T>> made;
+    auto ready = made.get_future();
+    auto create = [&made, c = std::move(c)]() mutable {
+        weft::task_options o;
+        o.stealable = false;
+        made.set_value(weft::create_task(std::move(c), o));
+    };
+    loop.call_soon_threadsafe(std::move(create));
+    return ready.get();
+}
+
+/// Awaits t (for rt.submit from a thread outside the runtime).
+template <class T>
+weft::coro<T> await_task(weft::task<T> t) {
+    co_return co_await t;
 }
 
 /// Milliseconds elapsed on the loop's clock since `start`.

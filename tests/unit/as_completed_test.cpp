@@ -20,7 +20,7 @@ using weft_test::value_after;
 namespace {
 
 class AsCompletedOnWorkers : public ::testing::TestWithParam<unsigned> {};
-INSTANTIATE_TEST_SUITE_P(AsCompleted, AsCompletedOnWorkers, ::testing::Values(1u, 2u), weft_test::workers_name);
+INSTANTIATE_TEST_SUITE_P(AsCompleted, AsCompletedOnWorkers, weft_test::worker_counts(), weft_test::workers_name);
 
 static weft::coro<int> gated(weft::future<int> gate, int add) {
     int v = co_await gate;

@@ -572,5 +572,5 @@ TEST_P(CancellationWorkersTest, RequestedFromAnotherThreadWhileRunning) {
 
 TEST_P(CancellationWorkersTest, RepeatedCancel) { weft_test::run(repeated_cancel(), GetParam()); }
 
-INSTANTIATE_TEST_SUITE_P(W, CancellationWorkersTest, ::testing::Values(1u, 2u),
+INSTANTIATE_TEST_SUITE_P(W, CancellationWorkersTest, weft_test::worker_counts(),
                          weft_core_test::workers_suffix);

@@ -400,4 +400,4 @@ TEST(CoroTest, MoveAssignmentDestroysThePreviousFrameUnrun) {
     EXPECT_EQ(counter, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(W, CoroWorkersTest, ::testing::Values(1u, 2u));
+INSTANTIATE_TEST_SUITE_P(W, CoroWorkersTest, weft_test::worker_counts());

@@ -285,4 +285,4 @@ TEST_P(DebugModeWorkersTest, UnretrievedFutureExceptionIsReported) {
     EXPECT_EQ(reports[0].what, "future lost");
 }
 
-INSTANTIATE_TEST_SUITE_P(W, DebugModeWorkersTest, ::testing::Values(1u, 2u), weft_core_test::workers_suffix);
+INSTANTIATE_TEST_SUITE_P(W, DebugModeWorkersTest, weft_test::worker_counts(), weft_core_test::workers_suffix);

@@ -360,4 +360,4 @@ TEST_P(FutureWorkersTest, CancellingTheAwaitingTaskCancelsTheFuture) {
     weft_test::run(cancel_task_cancels_future(), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(W, FutureWorkersTest, ::testing::Values(1u, 2u), weft_core_test::workers_suffix);
+INSTANTIATE_TEST_SUITE_P(W, FutureWorkersTest, weft_test::worker_counts(), weft_core_test::workers_suffix);

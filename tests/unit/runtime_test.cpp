@@ -185,8 +185,6 @@ weft::coro<where_info> where() {
     co_return where_info{&weft::get_running_loop(), std::this_thread::get_id()};
 }
 
-weft::coro<weft::task<int>> make_task_here() { co_return weft::create_task(value_after(5ms, 7)); }
-
 weft::coro<std::pair<int, weft::event_loop*>> await_from_here(weft::task<int> t) {
     int v = co_await t;
     co_return std::make_pair(v, &weft::get_running_loop());
@@ -334,10 +332,13 @@ TEST(RuntimeTest, TwoWorkersBothRunSubmittedWork) {
 
 TEST(RuntimeTest, ATaskOfOneWorkerIsAwaitedFromTheOther) {
     weft::runtime rt(with_workers(2));
-    weft::task<int> t = rt.submit(make_task_here()).result();  // worker 0
-    auto [v, awaiting_loop] = rt.submit(await_from_here(t)).result();  // worker 1
+    // Non-stealable tasks created on worker 0 and worker 1 stay there.
+    weft::task<int> t = weft_test::pinned_task_on(rt.loop(0), value_after(5ms, 7));
+    auto waiter = weft_test::pinned_task_on(rt.loop(1), await_from_here(t));
+    auto [v, awaiting_loop] = rt.submit(weft_test::await_task(waiter)).result();
     EXPECT_EQ(v, 7);
-    EXPECT_NE(awaiting_loop, t.get_loop());
+    EXPECT_EQ(awaiting_loop, &rt.loop(1));
+    EXPECT_EQ(t.get_loop(), &rt.loop(0));
     EXPECT_TRUE(t.done());
 }
 
@@ -385,4 +386,4 @@ TEST(RuntimeTest, InvalidWeftWorkersIsAValueError) {
     EXPECT_THROW(weft::runtime rt(with_workers(0)), weft::value_error);
 }
 
-INSTANTIATE_TEST_SUITE_P(W, RuntimeWorkersTest, ::testing::Values(1u, 2u), weft_core_test::workers_suffix);
+INSTANTIATE_TEST_SUITE_P(W, RuntimeWorkersTest, weft_test::worker_counts(), weft_core_test::workers_suffix);

@@ -19,7 +19,7 @@ namespace {
 
 class SleepOnWorkers : public ::testing::TestWithParam<unsigned> {};
 
-INSTANTIATE_TEST_SUITE_P(Sleep, SleepOnWorkers, ::testing::Values(1u, 2u), weft_test::workers_name);
+INSTANTIATE_TEST_SUITE_P(Sleep, SleepOnWorkers, weft_test::worker_counts(), weft_test::workers_name);
 
 // --- elapsed time ------------------------------------------------------------------
 
@@ -68,8 +68,12 @@ static weft::coro<void> yielder(event_log* log, std::string name, int rounds, D 
 template <class D>
 static weft::coro<std::vector<std::string>> alternate(D d) {
     event_log log;
-    auto a = weft::create_task(yielder(&log, "A", 3, d));
-    auto b = weft::create_task(yielder(&log, "B", 3, d));
+    // Interleaving is a property of one loop: keep both tasks on this one
+    // (stealable tasks may run at the same time on two workers).
+    weft::task_options here;
+    here.stealable = false;
+    auto a = weft::create_task(yielder(&log, "A", 3, d), here);
+    auto b = weft::create_task(yielder(&log, "B", 3, d), here);
     co_await a;
     co_await b;
     co_return log.events();
@@ -128,6 +132,15 @@ TEST_P(SleepOnWorkers, SleepUntilWakesAtOrAfterTheDeadline) {
     EXPECT_TRUE(weft_test::run(sleep_until_deadline(1ms), GetParam()));
 }
 
+/// Orders between tasks are properties of one loop: tests of them keep their
+/// tasks on the loop that created them (stealable tasks may run at the same
+/// time on two workers).
+static weft::task_options on_this_loop() {
+    weft::task_options o;
+    o.stealable = false;
+    return o;
+}
+
 template <class D>
 static weft::coro<void> until_yielder(event_log* log, std::string name, int rounds, D ago) {
     for (int i = 0; i < rounds; ++i) {
@@ -138,8 +151,8 @@ static weft::coro<void> until_yielder(event_log* log, std::string name, int roun
 
 static weft::coro<std::vector<std::string>> past_deadline_yields() {
     event_log log;
-    auto a = weft::create_task(until_yielder(&log, "A", 3, 1s));
-    auto b = weft::create_task(until_yielder(&log, "B", 3, 0s));
+    auto a = weft::create_task(until_yielder(&log, "A", 3, 1s), on_this_loop());
+    auto b = weft::create_task(until_yielder(&log, "B", 3, 0s), on_this_loop());
     co_await a;
     co_await b;
     co_return log.events();
@@ -155,10 +168,10 @@ TEST_P(SleepOnWorkers, SleepUntilAPastDeadlineYields) {
 static weft::coro<std::vector<std::string>> wake_order() {
     event_log log;
     std::vector<weft::task<int>> ts;
-    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "30", 30ms, 0)));
-    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "10", 10ms, 0)));
-    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "20", 20ms, 0)));
-    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "1", 1ms, 0)));
+    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "30", 30ms, 0), on_this_loop()));
+    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "10", 10ms, 0), on_this_loop()));
+    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "20", 20ms, 0), on_this_loop()));
+    ts.push_back(weft::create_task(weft_test::logged_value_after(&log, "1", 1ms, 0), on_this_loop()));
     for (auto& t : ts) co_await t;
     co_return log.events();
 }
@@ -177,7 +190,7 @@ static weft::coro<std::vector<std::string>> equal_deadlines_fifo() {
     event_log log;
     const auto when = weft::clock::now() + 10ms;
     std::vector<weft::task<void>> ts;
-    for (int i = 0; i < 8; ++i) ts.push_back(weft::create_task(equal_sleeper(&log, std::to_string(i), when)));
+    for (int i = 0; i < 8; ++i) ts.push_back(weft::create_task(equal_sleeper(&log, std::to_string(i), when), on_this_loop()));
     for (auto& t : ts) co_await t;
     co_return log.events();
 }

@@ -486,4 +486,4 @@ TEST(TaskTest, CreateTaskOutsideALoopThrows) {
 
 TEST(TaskTest, AllTasksOutsideALoopThrows) { EXPECT_THROW((void)weft::all_tasks(), weft::error); }
 
-INSTANTIATE_TEST_SUITE_P(W, TaskWorkersTest, ::testing::Values(1u, 2u), weft_core_test::workers_suffix);
+INSTANTIATE_TEST_SUITE_P(W, TaskWorkersTest, weft_test::worker_counts(), weft_core_test::workers_suffix);

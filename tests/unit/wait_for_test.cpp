@@ -20,7 +20,7 @@ using weft_test::value_after;
 namespace {
 
 class WaitForOnWorkers : public ::testing::TestWithParam<unsigned> {};
-INSTANTIATE_TEST_SUITE_P(WaitFor, WaitForOnWorkers, ::testing::Values(1u, 2u), weft_test::workers_name);
+INSTANTIATE_TEST_SUITE_P(WaitFor, WaitForOnWorkers, weft_test::worker_counts(), weft_test::workers_name);
 
 std::vector<std::string> events(std::initializer_list<const char*> es) {
     return std::vector<std::string>(es.begin(), es.end());

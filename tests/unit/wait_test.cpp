@@ -18,7 +18,7 @@ using weft_test::value_after;
 namespace {
 
 class WaitOnWorkers : public ::testing::TestWithParam<unsigned> {};
-INSTANTIATE_TEST_SUITE_P(Wait, WaitOnWorkers, ::testing::Values(1u, 2u), weft_test::workers_name);
+INSTANTIATE_TEST_SUITE_P(Wait, WaitOnWorkers, weft_test::worker_counts(), weft_test::workers_name);
 
 /// Returns the gate's value plus `add` once the gate is set: a task that
 /// finishes exactly when the test decides.

@@ -14,4 +14,5 @@
 #include <weft/scheduler/sleep.hpp>
 #include <weft/scheduler/task.hpp>
 #include <weft/scheduler/task_group.hpp>
+#include <weft/scheduler/topology.hpp>
 #include <weft/scheduler/wait.hpp>

@@ -57,6 +57,7 @@ class event_loop;
 
 namespace detail {
 class task_base;
+class worker;
 
 /// A callback queued with call_soon / call_later / call_at. Reference counted:
 /// the loop holds one reference while it is queued, each handle another.
@@ -134,8 +135,9 @@ public:
 
 struct task_options {
     std::string name{};
-    /// Whether another worker may steal the task (always true semantics for a
-    /// one-worker loop; kept for many-worker runtimes).
+    /// Whether another worker of the runtime may run the task. A task that
+    /// is not stealable runs only on the loop that created it, in that
+    /// loop's FIFO (call_soon order). Standalone loops ignore it.
     bool stealable = true;
 };
 
@@ -230,6 +232,22 @@ public:
     /// As call_soon for a runnable: directly on the loop thread or before the
     /// loop runs (the owner's setup), through the inbox otherwise.
     void schedule_soon(detail::runnable* r) noexcept { post_ready(r); }
+    /// Queues a stealable task step: on the current worker if this thread is
+    /// one of the runtime's workers, else on the runtime's injection queue.
+    /// Worker loops only.
+    void schedule_stealable(detail::runnable* r) noexcept;
+    /// True for a loop driven by a runtime worker (tasks may be stolen).
+    bool has_workers() const noexcept { return worker_ != nullptr; }
+    detail::worker* worker() const noexcept { return worker_; }
+    /// Binds the loop to its runtime worker (before it runs).
+    void set_worker(detail::worker* w) noexcept { worker_ = w; }
+    /// The loops of every worker of this loop's runtime (just this loop for
+    /// a standalone one).
+    std::vector<event_loop*> runtime_loops();
+    /// True if both loops are workers of one runtime.
+    bool same_runtime(const event_loop& other) const noexcept;
+    /// Wakes the loop's thread if it waits for work (any thread).
+    void wake() noexcept;
     /// Timers of this loop; loop thread only.
     void add_timer(detail::timer_node* t);
     void remove_timer(detail::timer_node* t) noexcept;
@@ -250,6 +268,8 @@ public:
     void set_idle_observer(std::function<void()> f) { idle_observer_ = std::move(f); }
 
 private:
+    friend class detail::worker;
+
     template <class F>
     detail::callback_node* make_node(F&& f) {
         auto* n = new detail::callback_node;
@@ -275,6 +295,13 @@ private:
     void drain_inbox() noexcept;
     void drop_ready() noexcept;
     void run_ready_item(detail::runnable* r);
+    /// Fires the timers that are due; returns how many fired.
+    std::size_t fire_due_timers();
+    /// Runs the items of the ready FIFO that were queued when called.
+    std::size_t run_ready_snapshot();
+    /// Waits until the inbox has items, wake() or stop() is called, or the
+    /// next timer is due; then moves the inbox to the ready FIFO.
+    void wait_for_work();
 
     // Owned by the running thread.
     detail::runnable_fifo ready_;
@@ -288,6 +315,11 @@ private:
     std::condition_variable inbox_cv_;
     detail::runnable_fifo inbox_;
     bool sleeping_ = false;
+    bool wake_pending_ = false;
+    // A hint that inbox_ is not empty, read without the lock by a busy worker
+    // (relaxed: a missed post is seen on the next tick or before parking).
+    std::atomic<bool> inbox_hint_{false};
+    detail::worker* worker_ = nullptr;
 
     std::atomic<bool> running_{false};
     std::atomic<bool> closed_{false};

@@ -1,10 +1,14 @@
 // weft::runtime and weft::run: asyncio.Runner and asyncio.run.
 //
 // A runtime owns its workers: one thread per worker, each running its own
-// event_loop. run() submits the main coroutine to the first worker and blocks
-// the calling thread until it completes; the coroutine and the tasks it
-// creates run on that worker (create_task schedules on the current worker).
-// submit() / run_coroutine_threadsafe() feed any worker from any thread.
+// event_loop, pinned and ordered for stealing by a plan (topology.hpp).
+// run() submits the main coroutine to the first worker and blocks the calling
+// thread until it completes. create_task() queues on the current worker;
+// idle workers steal stealable tasks from the others, so a task may resume on
+// any worker at a suspension point (get_running_loop() names the worker
+// running it). submit() / run_coroutine_threadsafe() feed any worker from any
+// thread. WEFT_TRACE=file.json writes a Chrome trace of the workers'
+// activity when the runtime shuts down.
 //
 // Shutdown (the destructor, and the end of weft::run): every task still
 // pending on any worker is cancelled and awaited, in rounds, until no task is
@@ -16,6 +20,7 @@
 #include <weft/scheduler/coro.hpp>
 #include <weft/scheduler/event_loop.hpp>
 #include <weft/scheduler/pinning.hpp>
+#include <weft/scheduler/topology.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -50,6 +55,28 @@ struct runtime_options {
     unsigned io_poll_interval = 61;
 };
 
+namespace detail {
+class worker_pool;
+class trace_buffer;
+} // namespace detail
+
+/// What one worker did since the runtime started (runtime::metrics()).
+/// Counters are read without stopping the worker: each is exact, the set is
+/// not a single snapshot.
+struct worker_metrics {
+    unsigned worker = 0;
+    std::uint64_t tasks_polled = 0;     ///< task steps run
+    std::uint64_t steals = 0;           ///< successful steal operations
+    std::uint64_t stolen_tasks = 0;     ///< tasks taken by those steals
+    std::uint64_t steal_attempts = 0;   ///< searches started
+    std::uint64_t lifo_hits = 0;        ///< steps taken from the LIFO slot
+    std::uint64_t parks = 0;            ///< times the worker went to sleep
+    std::uint64_t wakes = 0;            ///< times it woke up again
+    std::uint64_t injection_pulls = 0;  ///< steps taken from the shared injection queue
+    std::uint64_t overflows = 0;        ///< batches that overflowed the local queue
+    std::size_t queue_depth = 0;        ///< tasks in its local queue now
+};
+
 class runtime {
 public:
     explicit runtime(runtime_options opts = {});
@@ -78,6 +105,11 @@ public:
 
     /// Number of workers.
     std::size_t workers() const noexcept { return loops_.size(); }
+    /// Where each worker is pinned and whom it steals from, as decided at
+    /// start (print plan().describe() to see it).
+    const worker_plan& plan() const noexcept { return plan_; }
+    /// Per-worker counters (see worker_metrics).
+    std::vector<worker_metrics> metrics() const;
     /// The loop of worker i.
     event_loop& loop(std::size_t i) { return *loops_.at(i); }
     const runtime_options& options() const noexcept { return opts_; }
@@ -93,9 +125,14 @@ private:
     }
     void start_workers();
     void cancel_round() noexcept;
+    void write_trace() noexcept;
 
     runtime_options opts_;
+    worker_plan plan_;
     std::vector<std::unique_ptr<event_loop>> loops_;
+    std::unique_ptr<detail::worker_pool> pool_;
+    std::vector<std::unique_ptr<detail::trace_buffer>> traces_;
+    std::string trace_path_;
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> next_worker_{0};
     std::atomic<bool> closed_{false};
@@ -115,7 +152,7 @@ T run(coro<T> main, runtime_options opts = {}) {
 }
 
 /// The worker count a runtime with `requested` workers gets (0 = WEFT_WORKERS
-/// or one per allowed core).
+/// or one per allowed core). Throws value_error for a malformed WEFT_WORKERS.
 unsigned resolve_worker_count(unsigned requested);
 
 } // namespace weft

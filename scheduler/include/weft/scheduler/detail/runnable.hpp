@@ -37,6 +37,13 @@ public:
         }
         return r;
     }
+    /// Unlinks every node; returns the first (the rest follow by next_runnable).
+    runnable* take_all() noexcept {
+        runnable* h = head_;
+        head_ = tail_ = nullptr;
+        size_ = 0;
+        return h;
+    }
     /// Moves every node of other to the back of this queue.
     void splice(runnable_fifo& other) noexcept {
         if (other.empty()) return;

@@ -25,8 +25,10 @@ enum class wake_rule : std::uint8_t {
 
 /// Suspends the current task until `rule` holds for `futs`, or until the
 /// optional deadline passes (then timed_out() is true). Cancel handling per
-/// `mode`: forward cancels every future and keeps waiting; abandon throws
-/// cancelled_error at once; uncancellable ignores cancel requests.
+/// `mode`: forward cancels every future and then waits until all of them
+/// are done (asyncio's gather: the cancelled children finish their cleanup
+/// before the awaiting task resumes); abandon throws cancelled_error at once;
+/// uncancellable ignores cancel requests.
 ///
 /// Each future gets a waiter node; the notify of a node decides under that
 /// future's lock whether the rule now holds. `remaining_` counts futures not
@@ -47,7 +49,7 @@ public:
     /// The deadline passed before the rule held.
     bool timed_out() const noexcept { return timed_out_; }
     /// A cancel request was passed on to the futures (forward mode).
-    bool forwarded_cancel() const noexcept { return forwarded_; }
+    bool forwarded_cancel() const noexcept { return forwarded_.load(std::memory_order_acquire); }
     /// Index of the first future seen failing (first_failure / first_exception),
     /// or npos.
     std::size_t first_failed() const noexcept {
@@ -78,7 +80,9 @@ private:
     bool has_deadline_;
     bool suspended_ = false;
     bool timed_out_ = false;
-    bool forwarded_ = false;
+    // Set by the canceller (any thread) before it cancels the futures; read
+    // by their notifies (release/acquire).
+    std::atomic<bool> forwarded_{false};
     task_base* task_ = nullptr;
     event_loop* loop_ = nullptr;
     std::uint64_t token_ = 0;

@@ -1,0 +1,421 @@
+// The worker loop, stealing and the idle protocol (see worker.hpp).
+#include "worker.hpp"
+
+#include "trace.hpp"
+
+#include <weft/scheduler/task.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace weft::detail {
+
+namespace {
+thread_local worker* tls_worker = nullptr;
+
+/// Consecutive runs from the LIFO slot before the deque's oldest goes first.
+constexpr unsigned lifo_cap = 3;
+/// Every this many polls the owner takes the deque's oldest entry (top)
+/// rather than the newest, so old entries make progress under a stream of
+/// new ones.
+constexpr std::uint64_t fairness_interval = 31;
+/// Task steps per tick between looks at the loop's inbox, timers and FIFO.
+constexpr unsigned steps_per_tick = 32;
+
+/// Reverses a singly linked list in place; returns the new head.
+runnable* reverse(runnable* head) noexcept {
+    runnable* prev = nullptr;
+    while (head) {
+        runnable* next = head->next_runnable;
+        head->next_runnable = prev;
+        prev = head;
+        head = next;
+    }
+    return prev;
+}
+} // namespace
+
+worker::worker(worker_pool& pool, unsigned index, event_loop& loop, std::size_t capacity,
+               std::uint64_t seed)
+    : pool_(pool), index_(index), loop_(loop), deque_(capacity),
+      rng_(seed * 0x9E3779B97F4A7C15ull + index + 1) {}
+
+worker* worker::current() noexcept { return tls_worker; }
+
+std::uint64_t worker::random() noexcept {
+    // xorshift64*: cheap, and good enough to pick steal victims and shuffles.
+    rng_ ^= rng_ >> 12;
+    rng_ ^= rng_ << 25;
+    rng_ ^= rng_ >> 27;
+    return rng_ * 2685821657736338717ull;
+}
+
+void worker::flush_batch() noexcept {
+    if (batch_.empty()) return;
+    std::size_t count = batch_.size();
+    runnable* head = batch_.take_all();
+
+    if (pool_.chaos() && count > 1) {
+        // Chaos builds: a seeded shuffle of what became ready together.
+        std::vector<runnable*> items;
+        for (runnable* r = head; r; r = r->next_runnable) items.push_back(r);
+        for (std::size_t i = items.size(); i > 1; --i)
+            std::swap(items[i - 1], items[random() % i]);
+        for (std::size_t i = 0; i + 1 < items.size(); ++i) items[i]->next_runnable = items[i + 1];
+        items.back()->next_runnable = nullptr;
+        head = items.front();
+    }
+
+    if (count == 1 && !pool_.chaos()) {
+        // One task made ready by what just ran: run it next, here.
+        head->next_runnable = nullptr;
+        runnable* displaced = std::exchange(lifo_, head);
+        if (!displaced) return;
+        head = displaced;
+        head->next_runnable = nullptr;
+    }
+
+    // The earliest items go to the deque (pushed in reverse so that the
+    // first made ready pops first); what does not fit goes, in order, to
+    // the injection queue.
+    const std::size_t room = deque_.capacity() - std::min(deque_.capacity(), deque_.size());
+    runnable* overflow = nullptr;
+    if (count > room) {
+        runnable* cut = head;
+        for (std::size_t i = 1; i < room && cut; ++i) cut = cut->next_runnable;
+        if (room == 0) {
+            overflow = head;
+            head = nullptr;
+        } else if (cut) {
+            overflow = cut->next_runnable;
+            cut->next_runnable = nullptr;
+        }
+    }
+    bool pushed = false;
+    for (runnable* r = reverse(head); r;) {
+        runnable* next = r->next_runnable;
+        r->next_runnable = nullptr;
+        if (!deque_.push(r)) {
+            // A thief cannot make the deque fuller, so this only happens if
+            // `room` was computed on a stale size; send it on.
+            pool_.inject(r);
+        } else {
+            pushed = true;
+        }
+        r = next;
+    }
+    if (overflow) {
+        overflows_.bump();
+        runnable_fifo list;
+        for (runnable* r = overflow; r;) {
+            runnable* next = r->next_runnable;
+            list.push(r);
+            r = next;
+        }
+        pool_.inject_all(list);
+    }
+    if (pushed) pool_.notify_one();
+}
+
+runnable* worker::next_task() noexcept {
+    if (lifo_) {
+        if (lifo_streak_ < lifo_cap) {
+            ++lifo_streak_;
+            lifo_hits_.bump();
+            return std::exchange(lifo_, nullptr);
+        }
+        // Streak exhausted: the LIFO task waits its turn in the deque, and
+        // the deque's oldest entry goes first.
+        runnable* r = std::exchange(lifo_, nullptr);
+        if (!deque_.push(r)) pool_.inject(r);
+        lifo_streak_ = 0;
+        if (runnable* old = deque_.steal()) return old;
+    }
+    lifo_streak_ = 0;
+    ++tick_;
+    const unsigned interval = std::max(1u, pool_.options().global_queue_interval);
+    if (tick_ % interval == 0 || (pool_.chaos() && random() % 4 == 0)) {
+        if (runnable* r = pool_.pop_injected()) {
+            injection_pulls_.bump();
+            return r;
+        }
+    }
+    if (tick_ % fairness_interval == 0 || (pool_.chaos() && random() % 4 == 0)) {
+        if (runnable* r = deque_.steal()) return r;
+    }
+    if (runnable* r = deque_.pop()) return r;
+    if (runnable* r = pool_.pop_injected()) {
+        injection_pulls_.bump();
+        return r;
+    }
+    return nullptr;
+}
+
+std::size_t worker::steal_into(worker& thief) noexcept {
+    std::size_t n = deque_.size();
+    if (n == 0) return 0;
+    std::size_t want = (n + 1) / 2;
+    std::size_t got = 0;
+    while (got < want) {
+        runnable* r = deque_.steal();
+        if (!r) break;
+        if (!thief.deque_.push(r)) {
+            pool_.inject(r);  // the thief's deque is full: keep it available
+            break;
+        }
+        ++got;
+    }
+    return got;
+}
+
+runnable* worker::steal_work() noexcept {
+    if (pool_.size() < 2 || !pool_.try_begin_search()) return nullptr;
+    steal_attempts_.bump();
+    if (trace) trace->instant(trace_event::search);
+    runnable* found = nullptr;
+    for (unsigned v : steal_order) {
+        std::size_t got = pool_.at(v).steal_into(*this);
+        if (got > 0) {
+            steals_.bump();
+            stolen_items_.bump(got);
+            if (trace) trace->instant(trace_event::steal, v, got);
+            found = deque_.pop();
+            if (found) break;
+        }
+    }
+    if (!found) {
+        found = pool_.pop_injected();
+        if (found) injection_pulls_.bump();
+    }
+    // The last searcher to find work wakes another worker, so that work
+    // that is still queued somewhere gets a searcher of its own.
+    if (pool_.end_search() && found) pool_.notify_one();
+    return found;
+}
+
+void worker::run_step(runnable* r) noexcept {
+    polled_.bump();
+    if (loop_.get_debug())
+        loop_.run_ready_item(r);
+    else
+        r->run(r);
+    flush_batch();
+}
+
+void worker::park() {
+    pool_.add_sleeper(index_);
+    // Second half of the Dekker pair with notify_one (see worker.hpp): the
+    // registration above is visible to notifiers, or their work is to us.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (pool_.any_stealable_work()) {
+        pool_.remove_sleeper(index_);
+        return;
+    }
+    parks_.bump();
+    if (trace) trace->end(trace_event::run);
+    loop_.wait_for_work();
+    if (trace) trace->begin(trace_event::run);
+    wakes_.bump();
+    pool_.remove_sleeper(index_);
+}
+
+void worker::run() {
+    tls_worker = this;
+    if (trace) trace->begin(trace_event::run);
+    while (!loop_.stop_requested_.load(std::memory_order_acquire)) {
+        bool did = false;
+        loop_.drain_inbox();
+        if (loop_.fire_due_timers() > 0) {
+            flush_batch();
+            did = true;
+        }
+        if (loop_.run_ready_snapshot() > 0) did = true;
+        for (unsigned k = 0; k < steps_per_tick; ++k) {
+            runnable* r = next_task();
+            if (!r) break;
+            run_step(r);
+            did = true;
+            if (loop_.inbox_hint_.load(std::memory_order_relaxed)) break;
+        }
+        if (did) continue;
+        if (runnable* r = steal_work()) {
+            run_step(r);
+            continue;
+        }
+        park();
+    }
+    if (trace) trace->end(trace_event::run);
+    tls_worker = nullptr;
+}
+
+void worker::discard_queued() noexcept {
+    lifo_ = nullptr;
+    batch_.take_all();
+    while (deque_.pop()) {
+    }
+}
+
+worker_metrics worker::metrics() const {
+    worker_metrics m;
+    m.worker = index_;
+    m.tasks_polled = polled_.get();
+    m.steals = steals_.get();
+    m.stolen_tasks = stolen_items_.get();
+    m.steal_attempts = steal_attempts_.get();
+    m.lifo_hits = lifo_hits_.get();
+    m.parks = parks_.get();
+    m.wakes = wakes_.get();
+    m.injection_pulls = injection_pulls_.get();
+    m.overflows = overflows_.get();
+    m.queue_depth = deque_.size();
+    return m;
+}
+
+void worker_run(worker& w) { w.run(); }
+
+// --- pool ---------------------------------------------------------------------
+
+worker_pool::worker_pool(const runtime_options& opts, std::vector<event_loop*> loops,
+                         std::vector<std::vector<unsigned>> steal_orders, std::uint64_t seed,
+                         bool chaos)
+    : opts_(opts), chaos_(chaos) {
+    workers_.reserve(loops.size());
+    for (unsigned i = 0; i < loops.size(); ++i) {
+        auto w = std::make_unique<worker>(*this, i, *loops[i], opts.local_queue_capacity, seed);
+        w->steal_order = std::move(steal_orders.at(i));
+        loops[i]->set_worker(w.get());
+        workers_.push_back(std::move(w));
+    }
+    sleepers_.reserve(loops.size());
+}
+
+worker_pool::~worker_pool() = default;
+
+void worker_pool::inject(runnable* r) noexcept {
+    {
+        spin_guard g(inject_lock_);
+        injected_.push(r);
+        // Relaxed: a hint read by idle checks; the lock orders the queue.
+        injected_size_.store(injected_.size(), std::memory_order_relaxed);
+    }
+    notify_one();
+}
+
+void worker_pool::inject_all(runnable_fifo& list) noexcept {
+    if (list.empty()) return;
+    {
+        spin_guard g(inject_lock_);
+        injected_.splice(list);
+        injected_size_.store(injected_.size(), std::memory_order_relaxed);
+    }
+    notify_one();
+}
+
+runnable* worker_pool::pop_injected() noexcept {
+    if (injection_empty()) return nullptr;
+    spin_guard g(inject_lock_);
+    runnable* r = injected_.pop();
+    injected_size_.store(injected_.size(), std::memory_order_relaxed);
+    return r;
+}
+
+void worker_pool::notify_one() noexcept {
+    // First half of the Dekker pair with park(): the work pushed before this
+    // fence is visible to a worker that registers as a sleeper after it, or
+    // that worker's registration is visible to the loads below.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (sleeping_count_.load(std::memory_order_relaxed) == 0) return;
+    if (searching_.load(std::memory_order_relaxed) > 0) return;  // a searcher will find it
+    unsigned target;
+    {
+        std::lock_guard<std::mutex> g(sleepers_mutex_);
+        if (sleepers_.empty()) return;
+        target = sleepers_.back();
+        sleepers_.pop_back();
+        // Relaxed: the mutex orders it with add/remove_sleeper.
+        sleeping_count_.store(static_cast<unsigned>(sleepers_.size()), std::memory_order_relaxed);
+    }
+    workers_[target]->loop().wake();
+}
+
+bool worker_pool::try_begin_search() noexcept {
+    // At most half of the workers search at once (at least one).
+    const unsigned limit = std::max<unsigned>(1, static_cast<unsigned>(workers_.size() / 2));
+    unsigned cur = searching_.load(std::memory_order_relaxed);
+    while (cur < limit) {
+        // seq_cst: notify_one's load of searching_ is ordered against it.
+        if (searching_.compare_exchange_weak(cur, cur + 1, std::memory_order_seq_cst,
+                                             std::memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
+bool worker_pool::end_search() noexcept {
+    // seq_cst: a notifier that saw us searching relied on us; after this
+    // decrement we either found work or re-check every queue in park().
+    return searching_.fetch_sub(1, std::memory_order_seq_cst) == 1;
+}
+
+void worker_pool::add_sleeper(unsigned index) {
+    std::lock_guard<std::mutex> g(sleepers_mutex_);
+    sleepers_.push_back(index);
+    sleeping_count_.store(static_cast<unsigned>(sleepers_.size()), std::memory_order_seq_cst);
+}
+
+bool worker_pool::remove_sleeper(unsigned index) {
+    std::lock_guard<std::mutex> g(sleepers_mutex_);
+    auto it = std::find(sleepers_.begin(), sleepers_.end(), index);
+    if (it == sleepers_.end()) return false;
+    sleepers_.erase(it);
+    sleeping_count_.store(static_cast<unsigned>(sleepers_.size()), std::memory_order_relaxed);
+    return true;
+}
+
+bool worker_pool::any_stealable_work() const noexcept {
+    if (!injection_empty()) return true;
+    for (const auto& w : workers_)
+        if (w->maybe_has_stealable()) return true;
+    return false;
+}
+
+void worker_pool::discard_queued() noexcept {
+    for (auto& w : workers_) w->discard_queued();
+    spin_guard g(inject_lock_);
+    injected_.take_all();
+    injected_size_.store(0, std::memory_order_relaxed);
+}
+
+std::vector<worker_metrics> worker_pool::metrics() const {
+    std::vector<worker_metrics> out;
+    out.reserve(workers_.size());
+    for (const auto& w : workers_) out.push_back(w->metrics());
+    return out;
+}
+
+} // namespace weft::detail
+
+namespace weft {
+
+std::vector<event_loop*> event_loop::runtime_loops() {
+    if (!worker_) return {this};
+    std::vector<event_loop*> out;
+    detail::worker_pool& pool = worker_->pool();
+    for (std::size_t i = 0; i < pool.size(); ++i) out.push_back(&pool.at(i).loop());
+    return out;
+}
+
+bool event_loop::same_runtime(const event_loop& other) const noexcept {
+    return worker_ && other.worker_ && &worker_->pool() == &other.worker_->pool();
+}
+
+void event_loop::schedule_stealable(detail::runnable* r) noexcept {
+    detail::worker* w = detail::worker::current();
+    if (w && &w->pool() == &worker_->pool()) {
+        w->push_ready(r);
+    } else {
+        worker_->pool().inject(r);
+    }
+}
+
+} // namespace weft
