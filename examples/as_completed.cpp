@@ -7,11 +7,15 @@
 //
 // foo(i) returns len(range(i)) == i after sleeping (10 - i) tenths of a unit,
 // so the results arrive in completion order: 9, 8, ..., 0.
+//
+// asyncio fires all the timers from one queue, in deadline order even when
+// it wakes late. weft's tasks are spread over the workers, each with its own
+// timers, so two results only 0.1 unit apart may swap when a worker wakes
+// late (e.g. more workers than cores on a busy machine).
 #include "example_unit.hpp"
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <vector>
 
 weft::coro<int> foo(int i) {
@@ -27,7 +31,7 @@ weft::coro<> async_main() {
     // whichever task finishes next.
     for (auto next : weft::as_completed(std::move(coros))) {
         int res = co_await next;
-        std::cout << res << std::endl;
+        example::println(res);
     }
 }
 

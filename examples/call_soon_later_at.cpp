@@ -13,13 +13,12 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
 
 void say(const std::string& what) {
-    std::cout << what << std::endl;
+    example::println(what);
 }
 
 int main() {
@@ -42,6 +41,6 @@ int main() {
     other.join();
 
     l->run_forever();
-    std::cout << "run_forever() returned" << std::endl;
+    example::println("run_forever() returned");
     l->close();
 }

@@ -27,20 +27,18 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
-
 weft::coro<> cancel_me() {
-    std::cout << "cancel_me(): before sleep" << std::endl;
+    example::println("cancel_me(): before sleep");
 
     struct finally {
-        ~finally() { std::cout << "cancel_me(): after sleep" << std::endl; }
+        ~finally() { example::println("cancel_me(): after sleep"); }
     } after_sleep;
 
     try {
         // Wait for one hour.
         co_await weft::sleep(3600 * example::unit());
     } catch (const weft::cancelled_error&) {
-        std::cout << "cancel_me(): cancel sleep" << std::endl;
+        example::println("cancel_me(): cancel sleep");
         throw;
     }
 }
@@ -55,7 +53,7 @@ weft::coro<> async_main() {
     try {
         co_await task;
     } catch (const weft::cancelled_error&) {
-        std::cout << "main(): cancel_me is cancelled now" << std::endl;
+        example::println("main(): cancel_me is cancelled now");
     }
 }
 

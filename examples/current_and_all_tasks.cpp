@@ -6,38 +6,38 @@
 #include <weft/weft.hpp>
 
 #include <algorithm>
-#include <iostream>
 #include <string>
 #include <vector>
 
 weft::coro<> child(double delay) {
-    std::cout << weft::current_task().get_name() << " starts" << std::endl;
+    // Both children start at once, possibly on two workers: either may print
+    // first, and println keeps each line whole.
+    example::println(weft::current_task().get_name(), " starts");
     co_await weft::sleep(example::units(delay));
 }
 
 weft::coro<> async_main() {
-    std::cout << "current_task(): " << weft::current_task().get_name() << std::endl;
+    example::println("current_task(): ", weft::current_task().get_name());
 
     weft::task<> t1 = weft::create_task(child(1), {.name = "child-1"});
     weft::task<> t2 = weft::create_task(child(2), {.name = "child-2"});
     co_await weft::sleep(example::units(0.5));  // both children are sleeping now
 
     std::vector<weft::basic_task> tasks = weft::all_tasks();
-    std::cout << "all_tasks(): " << tasks.size() << " tasks" << std::endl;
+    example::println("all_tasks(): ", tasks.size(), " tasks");
     // all_tasks() is a set: sort the names to print them in a stable order.
     std::vector<std::string> names;
     for (const auto& t : tasks) names.push_back(t.get_name());
     std::sort(names.begin(), names.end());
-    for (const auto& name : names) std::cout << "  " << name << std::endl;
+    for (const auto& name : names) example::println("  ", name);
 
     co_await t1;
-    std::cout << "after child-1: " << weft::all_tasks().size() << " tasks" << std::endl;
+    example::println("after child-1: ", weft::all_tasks().size(), " tasks");
     co_await t2;
-    std::cout << "after child-2: " << weft::all_tasks().size() << " task" << std::endl;
+    example::println("after child-2: ", weft::all_tasks().size(), " task");
 }
 
 int main() {
-    std::cout << std::boolalpha
-              << "outside a task, current_task() is empty: " << !weft::current_task() << std::endl;
+    example::println("outside a task, current_task() is empty: ", !weft::current_task());
     weft::run(async_main());
 }

@@ -26,14 +26,14 @@
 //
 // task2 sleeps less, so it finishes (and its callback runs) first. A
 // done-callback runs on the loop soon after the task is done, never inside
-// the task itself.
+// the task itself. Times print with six decimals (std::fixed,
+// std::setprecision(6)), which println applies to its line.
 #include "example_unit.hpp"
 
 #include <weft/weft.hpp>
 
 #include <chrono>
 #include <iomanip>
-#include <iostream>
 
 // Seconds since the Unix epoch, like Python's time.time().
 double unix_time() {
@@ -41,17 +41,18 @@ double unix_time() {
 }
 
 weft::coro<int> calculate_task(int a, int b, double t) {
-    std::cout << "start calculate at " << unix_time() << std::endl;
+    // Both tasks start at once, possibly on two workers: one write per line.
+    example::println("start calculate at ", std::fixed, std::setprecision(6), unix_time());
     co_await weft::sleep(example::units(t));
-    std::cout << "finished" << std::endl;
+    example::println("finished");
     co_return a + b;
 }
 
 void done_callback(weft::task<int>& task) {
-    std::cout << "finished callback" << std::endl;
+    example::println("finished callback");
     int r = task.result();
-    std::cout << "result is " << r << std::endl;
-    std::cout << "now is " << unix_time() << std::endl;
+    example::println("result is ", r);
+    example::println("now is ", std::fixed, std::setprecision(6), unix_time());
 }
 
 weft::coro<> async_main() {
@@ -64,9 +65,8 @@ weft::coro<> async_main() {
 }
 
 int main() {
-    std::cout << std::fixed << std::setprecision(6);
     const auto start = std::chrono::steady_clock::now();
     weft::run(async_main());
     const std::chrono::duration<double> total = std::chrono::steady_clock::now() - start;
-    std::cout << "total time is " << total.count() << std::endl;
+    example::println("total time is ", std::fixed, std::setprecision(6), total.count());
 }

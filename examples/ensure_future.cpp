@@ -10,19 +10,16 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
-
 weft::coro<> sleep_units(double n) {
     co_await weft::sleep(example::units(n));
 }
 
 weft::coro<> async_main() {
     weft::task<> ef = weft::ensure_future(sleep_units(3));
-    std::cout << std::boolalpha << "scheduled, done() = " << ef.done() << std::endl;
-    std::cout << "ensure_future(task) is the same task: " << (weft::ensure_future(ef) == ef)
-              << std::endl;
+    example::println("scheduled, done() = ", ef.done());
+    example::println("ensure_future(task) is the same task: ", (weft::ensure_future(ef) == ef));
     co_await ef;
-    std::cout << "awaited, done() = " << ef.done() << std::endl;
+    example::println("awaited, done() = ", ef.done());
 }
 
 int main() {

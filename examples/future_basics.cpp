@@ -11,34 +11,32 @@
 #include <weft/weft.hpp>
 
 #include <chrono>
-#include <iostream>
 #include <stdexcept>
 
 using namespace std::chrono_literals;
 
 weft::coro<> async_main() {
-    std::cout << std::boolalpha;
     weft::event_loop& loop = weft::get_running_loop();
 
     // A future completed by a timer callback, one unit from now.
     weft::future<int> fut = loop.create_future<int>();
     loop.call_later(example::unit(), [fut]() mutable { fut.set_result(42); });
     fut.add_done_callback([](weft::future<int> done) {
-        std::cout << "done callback: result " << done.result() << std::endl;
+        example::println("done callback: result ", done.result());
     });
-    std::cout << "done(): " << fut.done() << std::endl;
+    example::println("done(): ", fut.done());
     try {
         fut.result();
     } catch (const weft::invalid_state_error&) {
-        std::cout << "result() while pending: invalid_state_error" << std::endl;
+        example::println("result() while pending: invalid_state_error");
     }
     int value = co_await fut;
     co_await weft::sleep(0s);  // the done callback runs soon after, on the loop
-    std::cout << "awaited: " << value << ", done(): " << fut.done() << std::endl;
+    example::println("awaited: ", value, ", done(): ", fut.done());
     try {
         fut.set_result(1);
     } catch (const weft::invalid_state_error&) {
-        std::cout << "set_result() twice: invalid_state_error" << std::endl;
+        example::println("set_result() twice: invalid_state_error");
     }
 
     // A future holding an exception: awaiting it throws.
@@ -47,20 +45,20 @@ weft::coro<> async_main() {
     try {
         co_await failed;
     } catch (const std::runtime_error& e) {
-        std::cout << "awaiting a failed future throws: " << e.what() << std::endl;
+        example::println("awaiting a failed future throws: ", e.what());
     }
-    std::cout << "exception() is set: " << static_cast<bool>(failed.exception()) << std::endl;
+    example::println("exception() is set: ", static_cast<bool>(failed.exception()));
 
     // A cancelled future.
     weft::future<int> cancelled = loop.create_future<int>();
-    std::cout << "cancel(): " << cancelled.cancel() << ", cancelled(): " << cancelled.cancelled()
-              << std::endl;
+    const bool cancel_result = cancelled.cancel();
+    example::println("cancel(): ", cancel_result, ", cancelled(): ", cancelled.cancelled());
     try {
         cancelled.result();
     } catch (const weft::cancelled_error&) {
-        std::cout << "result() of a cancelled future: cancelled_error" << std::endl;
+        example::println("result() of a cancelled future: cancelled_error");
     }
-    std::cout << "cancel() again: " << cancelled.cancel() << std::endl;
+    example::println("cancel() again: ", cancelled.cancel());
 }
 
 int main() {

@@ -16,22 +16,25 @@
 //             factorial("C", 4),
 //         )
 //
-// The output interleaves exactly as asyncio's.
+// The output interleaves as asyncio's, one step per unit. Within a step the
+// order may differ: asyncio runs A, B and C one after the other on its one
+// thread, while weft's workers may run them at the same time, so the lines
+// printed in the same unit come in any order.
 #include "example_unit.hpp"
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <string>
 
 weft::coro<> factorial(std::string name, int number) {
     long f = 1;
     for (int i = 2; i <= number; ++i) {
-        std::cout << "Task " << name << ": Compute factorial(" << i << ")..." << std::endl;
+        // The tasks may print from two workers at once: one write per line.
+        example::println("Task ", name, ": Compute factorial(", i, ")...");
         co_await weft::sleep(example::unit());
         f *= i;
     }
-    std::cout << "Task " << name << ": factorial(" << number << ") = " << f << std::endl;
+    example::println("Task ", name, ": factorial(", number, ") = ", f);
 }
 
 weft::coro<> async_main() {

@@ -15,7 +15,6 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <vector>
 
 weft::coro<long> foo(long value) {
@@ -25,16 +24,16 @@ weft::coro<long> foo(long value) {
 
 weft::coro<> gather_main() {
     auto [a, b, c] = co_await weft::gather(foo(100), foo(10000), foo(1000000));
-    std::cout << a << std::endl;
-    std::cout << b << std::endl;
-    std::cout << c << std::endl;
+    example::println(a);
+    example::println(b);
+    example::println(c);
 
     std::vector<weft::coro<long>> coros;
     coros.push_back(foo(100));
     coros.push_back(foo(10000));
     coros.push_back(foo(1000000));
     std::vector<long> result_list = co_await weft::gather(std::move(coros));
-    for (long ele : result_list) std::cout << ele << std::endl;
+    for (long ele : result_list) example::println(ele);
 }
 
 int main() {

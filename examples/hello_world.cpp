@@ -10,12 +10,10 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
-
 weft::coro<> async_main() {
-    std::cout << "hello" << std::endl;
+    example::println("hello");
     co_await weft::sleep(example::unit());
-    std::cout << "world" << std::endl;
+    example::println("world");
 }
 
 int main() {

@@ -22,7 +22,6 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,12 +48,12 @@ int main() {
     weft::concurrent_future<std::string> f1 =
         weft::run_coroutine_threadsafe(greet("world", 1), *loop);
     weft::concurrent_future<int> f2 = weft::run_coroutine_threadsafe(add(1, 2, 2), *loop);
-    std::cout << f1.result() << std::endl;  // blocks this thread, not the loop
-    std::cout << f2.result() << std::endl;
+    example::println(f1.result());  // blocks this thread, not the loop
+    example::println(f2.result());
 
     weft::event_loop* l = loop.get();
     loop->call_soon_threadsafe([l] { l->stop(); });
     t.join();
     loop->close();
-    std::cout << std::boolalpha << "loop closed: " << loop->is_closed() << std::endl;
+    example::println("loop closed: ", loop->is_closed());
 }

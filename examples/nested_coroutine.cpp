@@ -15,17 +15,17 @@
 //         await task
 //
 // nested() here also prints a line, to show when its body runs.
+#include "example_unit.hpp"
+
 #include <weft/weft.hpp>
 
-#include <iostream>
-
 weft::coro<int> nested() {
-    std::cout << "nested() runs" << std::endl;
+    example::println("nested() runs");
     co_return 42;
 }
 
 weft::coro<> async_main() {
-    std::cout << "calling nested() without awaiting it" << std::endl;
+    example::println("calling nested() without awaiting it");
     {
         // Creates the coroutine; its body never runs. (Python warns
         // "coroutine was never awaited"; weft reports it in debug mode,
@@ -33,15 +33,15 @@ weft::coro<> async_main() {
         weft::coro<int> never_awaited = nested();
     }
 
-    std::cout << "awaiting nested()" << std::endl;
-    std::cout << co_await nested() << std::endl;
+    example::println("awaiting nested()");
+    example::println(co_await nested());
 
-    std::cout << "create_task(nested())" << std::endl;
+    example::println("create_task(nested())");
     weft::task<int> task = weft::create_task(nested());
     // The task is scheduled but has not run yet: this task has not suspended.
-    std::cout << "task created, done() = " << std::boolalpha << task.done() << std::endl;
+    example::println("task created, done() = ", task.done());
     int value = co_await task;
-    std::cout << "task result: " << value << std::endl;
+    example::println("task result: ", value);
 }
 
 int main() {

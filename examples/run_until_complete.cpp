@@ -12,7 +12,6 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <memory>
 
 weft::coro<int> compute(int a, int b) {
@@ -23,14 +22,14 @@ weft::coro<int> compute(int a, int b) {
 int main() {
     std::unique_ptr<weft::event_loop> loop = weft::new_event_loop();
     int result = loop->run_until_complete(compute(6, 7));
-    std::cout << "result: " << result << std::endl;
-    std::cout << std::boolalpha << "is_running(): " << loop->is_running() << std::endl;
+    example::println("result: ", result);
+    example::println("is_running(): ", loop->is_running());
 
     loop->close();
-    std::cout << "is_closed(): " << loop->is_closed() << std::endl;
+    example::println("is_closed(): ", loop->is_closed());
     try {
         loop->run_until_complete(compute(1, 2));
     } catch (const weft::error& e) {
-        std::cout << "weft::error: " << e.what() << std::endl;
+        example::println("weft::error: ", e.what());
     }
 }

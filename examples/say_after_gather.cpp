@@ -20,19 +20,18 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <string>
 
 weft::coro<> say_after(double delay, std::string what) {
     co_await weft::sleep(example::units(delay));
-    std::cout << what << std::endl;
+    example::println(what);
 }
 
 weft::coro<> async_main() {
     weft::task<> task1 = weft::create_task(say_after(1, "hello"));
     weft::task<> task2 = weft::create_task(say_after(2, "world"));
 
-    std::cout << "started at " << example::wall_clock() << std::endl;
+    example::println("started at ", example::wall_clock());
 
     // Suspends this task and lets the other two run meanwhile.
     co_await weft::sleep(example::unit());
@@ -43,7 +42,7 @@ weft::coro<> async_main() {
     // gather wraps each coroutine in a task and waits for all of them.
     co_await weft::gather(say_after(1, "hello"), say_after(2, "world"), say_after(3, "world"));
 
-    std::cout << "finished at " << example::wall_clock() << std::endl;
+    example::println("finished at ", example::wall_clock());
 }
 
 int main() {

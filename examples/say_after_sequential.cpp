@@ -16,21 +16,20 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <string>
 
 weft::coro<> say_after(double delay, std::string what) {
     co_await weft::sleep(example::units(delay));
-    std::cout << what << std::endl;
+    example::println(what);
 }
 
 weft::coro<> async_main() {
-    std::cout << "started at " << example::wall_clock() << std::endl;
+    example::println("started at ", example::wall_clock());
     // co_await on a coroutine runs it inline: the second one starts only
     // when the first has finished.
     co_await say_after(1, "hello");
     co_await say_after(2, "world");
-    std::cout << "finished at " << example::wall_clock() << std::endl;
+    example::println("finished at ", example::wall_clock());
 }
 
 int main() {

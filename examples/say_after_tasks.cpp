@@ -13,12 +13,11 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <string>
 
 weft::coro<> say_after(double delay, std::string what) {
     co_await weft::sleep(example::units(delay));
-    std::cout << what << std::endl;
+    example::println(what);
 }
 
 weft::coro<> async_main() {
@@ -27,12 +26,12 @@ weft::coro<> async_main() {
     weft::task<> task1 = weft::create_task(say_after(1, "hello"));
     weft::task<> task2 = weft::create_task(say_after(2, "world"));
 
-    std::cout << "started at " << example::wall_clock() << std::endl;
+    example::println("started at ", example::wall_clock());
 
     co_await task1;
     co_await task2;
 
-    std::cout << "finished at " << example::wall_clock() << std::endl;
+    example::println("finished at ", example::wall_clock());
 }
 
 int main() {

@@ -10,21 +10,20 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <string>
 
 weft::coro<std::string> say_later(double delay, std::string what) {
     co_await weft::sleep(example::units(delay));
-    std::cout << what << std::endl;
+    example::println(what);
     co_return what;
 }
 
 weft::coro<> outer(weft::task<std::string> inner) {
     try {
         std::string res = co_await weft::shield(inner);
-        std::cout << "outer(): got " << res << std::endl;
+        example::println("outer(): got ", res);
     } catch (const weft::cancelled_error&) {
-        std::cout << "outer(): cancelled while awaiting the shield" << std::endl;
+        example::println("outer(): cancelled while awaiting the shield");
         throw;
     }
 }
@@ -34,18 +33,18 @@ weft::coro<> async_main() {
     weft::task<> outer_task = weft::create_task(outer(inner));
 
     co_await weft::sleep(example::units(0.5));
-    std::cout << "main(): cancelling outer()" << std::endl;
+    example::println("main(): cancelling outer()");
     outer_task.cancel();
     try {
         co_await outer_task;
     } catch (const weft::cancelled_error&) {
-        std::cout << std::boolalpha << "main(): outer cancelled = " << outer_task.cancelled()
-                  << ", inner done = " << inner.done() << std::endl;
+        example::println("main(): outer cancelled = ", outer_task.cancelled(),
+                         ", inner done = ", inner.done());
     }
 
     // The shielded task was not cancelled: it finishes on time.
     std::string res = co_await inner;
-    std::cout << "main(): inner result = " << res << std::endl;
+    example::println("main(): inner result = ", res);
 }
 
 int main() {

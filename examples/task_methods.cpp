@@ -12,7 +12,6 @@
 #include <weft/weft.hpp>
 
 #include <chrono>
-#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,70 +34,68 @@ weft::coro<int> fail() {
 }
 
 weft::coro<> async_main() {
-    std::cout << std::boolalpha;
-
     weft::task<int> t = weft::create_task(work(7), {.name = "worker"});
-    std::cout << "get_name(): " << t.get_name() << std::endl;
+    example::println("get_name(): ", t.get_name());
     t.set_name("renamed");
-    std::cout << "after set_name(): " << t.get_name() << std::endl;
-    std::cout << "done(): " << t.done() << ", cancelled(): " << t.cancelled() << std::endl;
+    example::println("after set_name(): ", t.get_name());
+    example::println("done(): ", t.done(), ", cancelled(): ", t.cancelled());
     try {
         t.result();
     } catch (const weft::invalid_state_error&) {
-        std::cout << "result() while pending: invalid_state_error" << std::endl;
+        example::println("result() while pending: invalid_state_error");
     }
 
     // Let the task start: it is now suspended in compute()'s sleep.
     co_await weft::sleep(0s);
     // The async stack: the task's coroutine and the one it awaits, innermost last.
-    std::cout << "get_stack():";
-    for (const weft::stack_frame& frame : t.get_stack()) std::cout << ' ' << frame.function;
-    std::cout << std::endl;
+    std::string frames;
+    for (const weft::stack_frame& frame : t.get_stack()) frames += " " + frame.function;
+    example::println("get_stack():", frames);
     std::ostringstream stack;
     t.print_stack(stack);
     std::string first_line = stack.str().substr(0, stack.str().find('\n'));
-    std::cout << "print_stack(): " << first_line << std::endl;
+    example::println("print_stack(): ", first_line);
 
     auto kept = [](weft::task<int>& done) {
-        std::cout << "done callback: result " << done.result() << std::endl;
+        example::println("done callback: result ", done.result());
     };
-    auto removed = [](weft::task<int>&) { std::cout << "never printed" << std::endl; };
+    auto removed = [](weft::task<int>&) { example::println("never printed"); };
     t.add_done_callback(kept);
     std::size_t id = t.add_done_callback(removed);
-    std::cout << "remove_done_callback(): " << t.remove_done_callback(id) << std::endl;
+    example::println("remove_done_callback(): ", t.remove_done_callback(id));
 
     int value = co_await t;
     co_await weft::sleep(0s);  // the done callback runs soon after, on the loop
-    std::cout << "awaited: " << value << ", result(): " << t.result() << std::endl;
-    std::cout << "done(): " << t.done() << ", exception() is null: " << !t.exception() << std::endl;
+    example::println("awaited: ", value, ", result(): ", t.result());
+    example::println("done(): ", t.done(), ", exception() is null: ", !t.exception());
 
     weft::task<int> failing = weft::create_task(fail());
     try {
         co_await failing;
     } catch (const std::runtime_error& e) {
-        std::cout << "awaiting a failed task throws: " << e.what() << std::endl;
+        example::println("awaiting a failed task throws: ", e.what());
     }
     try {
         std::rethrow_exception(failing.exception());
     } catch (const std::runtime_error& e) {
-        std::cout << "exception(): " << e.what() << std::endl;
+        example::println("exception(): ", e.what());
     }
 
     weft::task<int> victim = weft::create_task(compute(0));
     co_await weft::sleep(0s);
-    std::cout << "cancel(): " << victim.cancel() << std::endl;
+    example::println("cancel(): ", victim.cancel());
     try {
         co_await victim;
     } catch (const weft::cancelled_error&) {
-        std::cout << "awaiting a cancelled task throws cancelled_error" << std::endl;
+        example::println("awaiting a cancelled task throws cancelled_error");
     }
-    std::cout << "cancelled(): " << victim.cancelled() << std::endl;
+    example::println("cancelled(): ", victim.cancelled());
     try {
         victim.result();
     } catch (const weft::cancelled_error&) {
-        std::cout << "result() of a cancelled task: cancelled_error" << std::endl;
+        example::println("result() of a cancelled task: cancelled_error");
     }
-    std::cout << "cancel() on a done task: " << victim.cancel() << std::endl;
+    example::println("cancel() on a done task: ", victim.cancel());
 }
 
 int main() {

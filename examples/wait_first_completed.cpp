@@ -13,7 +13,6 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
 #include <vector>
 
 // Sleeps `delay` units, then returns len(range(value)) == value.
@@ -29,13 +28,13 @@ weft::coro<> first_completed() {
     tasks.push_back(weft::create_task(foo(1000000, 3)));
 
     auto [done, pending] = co_await weft::wait(tasks, {.return_when = weft::first_completed});
-    for (auto& d : done) std::cout << "done: " << d.result() << std::endl;
-    std::cout << "pending: " << pending.size() << std::endl;
+    for (auto& d : done) example::println("done: ", d.result());
+    example::println("pending: ", pending.size());
 
     for (auto& p : pending) p.cancel();
     // Wait until the cancelled tasks have finished.
     co_await weft::wait(pending);
-    for (auto& p : pending) std::cout << std::boolalpha << "cancelled: " << p.cancelled() << std::endl;
+    for (auto& p : pending) example::println("cancelled: ", p.cancelled());
 }
 
 weft::coro<> all_completed() {
@@ -46,8 +45,8 @@ weft::coro<> all_completed() {
 
     // return_when defaults to all_completed.
     auto [done, pending] = co_await weft::wait(tasks);
-    for (auto& d : done) std::cout << d.result() << std::endl;
-    std::cout << "pending: " << pending.size() << std::endl;
+    for (auto& d : done) example::println(d.result());
+    example::println("pending: ", pending.size());
 }
 
 weft::coro<> async_main() {

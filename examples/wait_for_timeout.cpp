@@ -18,17 +18,15 @@
 
 #include <weft/weft.hpp>
 
-#include <iostream>
-
 weft::coro<> eternity() {
     try {
         // Sleep for one hour.
         co_await weft::sleep(3600 * example::unit());
     } catch (const weft::cancelled_error&) {
-        std::cout << "eternity(): cancelled" << std::endl;
+        example::println("eternity(): cancelled");
         throw;
     }
-    std::cout << "yay!" << std::endl;
+    example::println("yay!");
 }
 
 weft::coro<> async_main() {
@@ -36,7 +34,7 @@ weft::coro<> async_main() {
         // Wait for at most one unit.
         co_await weft::wait_for(eternity(), example::unit());
     } catch (const weft::timeout_error&) {
-        std::cout << "timeout!" << std::endl;
+        example::println("timeout!");
     }
 }
 
