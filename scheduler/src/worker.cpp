@@ -13,12 +13,10 @@ namespace weft::detail {
 namespace {
 thread_local worker* tls_worker = nullptr;
 
-/// Consecutive runs from the LIFO slot before the deque's oldest goes first.
+/// Consecutive runs from the LIFO slot; the next LIFO task waits for the
+/// loop's next tick instead, so a pair of tasks waking each other cannot
+/// keep the rest of the worker's queue waiting.
 constexpr unsigned lifo_cap = 3;
-/// Every this many polls the owner takes the deque's oldest entry (top)
-/// rather than the newest, so old entries make progress under a stream of
-/// new ones.
-constexpr std::uint64_t fairness_interval = 31;
 /// Task steps per tick between looks at the loop's inbox, timers and FIFO.
 constexpr unsigned steps_per_tick = 32;
 
@@ -117,6 +115,22 @@ void worker::flush_batch() noexcept {
     if (pushed) pool_.notify_one();
 }
 
+runnable* worker::take_injected() noexcept {
+    runnable_fifo extra;
+    const std::size_t room = deque_.capacity() - std::min(deque_.capacity(), deque_.size());
+    runnable* r = pool_.pop_injected(extra, room / 2);
+    if (!r) return nullptr;
+    injection_pulls_.bump();
+    // Pushed in reverse: the deque pops them in injection (FIFO) order.
+    for (runnable* e = reverse(extra.take_all()); e;) {
+        runnable* next = e->next_runnable;
+        e->next_runnable = nullptr;
+        if (!deque_.push(e)) pool_.inject(e);
+        e = next;
+    }
+    return r;
+}
+
 runnable* worker::next_task() noexcept {
     if (lifo_) {
         if (lifo_streak_ < lifo_cap) {
@@ -124,31 +138,24 @@ runnable* worker::next_task() noexcept {
             lifo_hits_.bump();
             return std::exchange(lifo_, nullptr);
         }
-        // Streak exhausted: the LIFO task waits its turn in the deque, and
-        // the deque's oldest entry goes first.
-        runnable* r = std::exchange(lifo_, nullptr);
-        if (!deque_.push(r)) pool_.inject(r);
+        // Streak exhausted: the LIFO task goes behind the loop's FIFO (it
+        // runs at the next tick, after up to steps_per_tick other steps).
+        // Not to the deque: its bottom would hand it straight back.
+        loop_.schedule(std::exchange(lifo_, nullptr));
         lifo_streak_ = 0;
-        if (runnable* old = deque_.steal()) return old;
     }
     lifo_streak_ = 0;
     ++tick_;
     const unsigned interval = std::max(1u, pool_.options().global_queue_interval);
     if (tick_ % interval == 0 || (pool_.chaos() && random() % 4 == 0)) {
-        if (runnable* r = pool_.pop_injected()) {
-            injection_pulls_.bump();
-            return r;
-        }
+        if (runnable* r = take_injected()) return r;
     }
-    if (tick_ % fairness_interval == 0 || (pool_.chaos() && random() % 4 == 0)) {
+    if (pool_.chaos() && random() % 4 == 0) {
+        // Chaos: the oldest entry instead of the newest.
         if (runnable* r = deque_.steal()) return r;
     }
     if (runnable* r = deque_.pop()) return r;
-    if (runnable* r = pool_.pop_injected()) {
-        injection_pulls_.bump();
-        return r;
-    }
-    return nullptr;
+    return take_injected();
 }
 
 std::size_t worker::steal_into(worker& thief) noexcept {
@@ -183,10 +190,7 @@ runnable* worker::steal_work() noexcept {
             if (found) break;
         }
     }
-    if (!found) {
-        found = pool_.pop_injected();
-        if (found) injection_pulls_.bump();
-    }
+    if (!found) found = take_injected();
     // The last searcher to find work wakes another worker, so that work
     // that is still queued somewhere gets a searcher of its own.
     if (pool_.end_search() && found) pool_.notify_one();
@@ -311,10 +315,14 @@ void worker_pool::inject_all(runnable_fifo& list) noexcept {
     notify_one();
 }
 
-runnable* worker_pool::pop_injected() noexcept {
+runnable* worker_pool::pop_injected(runnable_fifo& extra, std::size_t max_extra) noexcept {
     if (injection_empty()) return nullptr;
     spin_guard g(inject_lock_);
     runnable* r = injected_.pop();
+    // A fair share of the rest, so that a long injection queue (an overflow
+    // of a big spawn batch) drains with one lock per batch, not per task.
+    std::size_t share = std::min(max_extra, injected_.size() / workers_.size());
+    while (share-- > 0) extra.push(injected_.pop());
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
     return r;
 }

@@ -5,8 +5,8 @@
 //   - deque_: a bounded Chase–Lev deque of stealable task steps (owner at the
 //     bottom, thieves at the top; see work_deque.hpp);
 //   - lifo_: the task woken by the step that just ran, run next (message
-//     passing stays on one core) and never stolen; at most lifo_cap
-//     consecutive LIFO runs, then the deque's oldest entry goes first;
+//     passing stays on one core) and never stolen; after lifo_cap
+//     consecutive LIFO runs the next one waits for the loop's next tick;
 //   - batch_: what the current step (or callback, or timer pass) made ready,
 //     moved to lifo_ or the deque when it ends. The batch is pushed in
 //     reverse so the deque pops it in the order it was made ready: siblings
@@ -94,6 +94,8 @@ public:
 private:
     runnable* next_task() noexcept;
     runnable* steal_work() noexcept;
+    /// From the injection queue: one step to run and a share moved to the deque.
+    runnable* take_injected() noexcept;
     void run_step(runnable* r) noexcept;
     /// Runs one pass of loop-bound work: inbox, timers, call_soon FIFO.
     /// Returns how many items ran.
@@ -131,7 +133,9 @@ public:
     void inject(runnable* r) noexcept;
     /// Queues a whole list (overflow) and wakes a worker.
     void inject_all(runnable_fifo& list) noexcept;
-    runnable* pop_injected() noexcept;
+    /// The oldest injected step, plus up to max_extra more (a fair share)
+    /// appended to `extra`, under one lock.
+    runnable* pop_injected(runnable_fifo& extra, std::size_t max_extra) noexcept;
     bool injection_empty() const noexcept {
         // Relaxed: a hint; pop_injected() takes the lock.
         return injected_size_.load(std::memory_order_relaxed) == 0;

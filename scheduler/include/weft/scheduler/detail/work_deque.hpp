@@ -3,9 +3,8 @@
 // The owner pushes and pops at the bottom (newest first: work spawned by the
 // task that just ran is still hot in cache, and fork-join trees run depth
 // first in bounded memory); thieves take from the top (oldest first: the
-// largest pieces of work, and the ones that waited longest). The owner can
-// also take from the top with steal(), which the worker does regularly so
-// that old entries cannot starve under a stream of new ones.
+// largest pieces of work, and the ones that waited longest). The owner may
+// also take from the top with steal().
 //
 // Memory orders follow Lê, Pop, Cohen and Zappa Nardelli, "Correct and
 // Efficient Work-Stealing for Weak Memory Models" (PPoPP 2013), bounded
