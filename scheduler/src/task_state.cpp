@@ -14,6 +14,20 @@ namespace {
 thread_local task_base* tls_current_task = nullptr;
 std::atomic<std::uint64_t> next_task_number{1};
 
+/// Task numbers (the N of "Task-N") come from the global counter in blocks,
+/// so that workers creating tasks at once do not contend on one cache line.
+/// Numbers stay unique; across threads they are no longer in creation order.
+std::uint64_t take_task_number() noexcept {
+    constexpr std::uint64_t block = 256;
+    thread_local std::uint64_t next = 0, end = 0;
+    if (next == end) {
+        // Relaxed: only uniqueness matters, which the RMW gives.
+        next = next_task_number.fetch_add(block, std::memory_order_relaxed);
+        end = next + block;
+    }
+    return next++;
+}
+
 constexpr std::uint64_t phase_bits = 0xf;
 constexpr std::uint64_t mode_shift = 4;
 constexpr std::uint64_t loop_bound_bit = std::uint64_t{1} << 6;
@@ -45,7 +59,7 @@ task_base::task_base(event_loop* loop) noexcept : future_state_base(loop), cur_l
     task_run_link::run = &run_step;
     // The default name "Task-N" is built when first asked for: spawning
     // stays free of string formatting.
-    number_ = next_task_number.fetch_add(1, std::memory_order_relaxed);
+    number_ = take_task_number();
 }
 
 task_base::~task_base() {
