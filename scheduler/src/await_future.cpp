@@ -24,9 +24,13 @@ bool future_wait::await_suspend(std::coroutine_handle<> h) {
     node_.token = t.begin_wait(h, mode_, mode_ == cancel_mode::forward ? &forward_cancel : nullptr, this);
     suspended_ = true;
     if (!fut_->add_waiter(&node_)) {
-        // Completed between await_ready and now.
-        if (t.try_wake_inline(node_.token)) return false;
-        return true;  // a cancel delivery won the race and scheduled us
+        // Completed between await_ready and now (or before: chaos mode).
+        if (!t.try_wake_inline(node_.token)) return true;  // a waker scheduled us
+        if (chaos_active() && chaos_roll()) {
+            t.schedule_yield();  // chaos: go round the loop instead
+            return true;
+        }
+        return false;
     }
     return t.commit_wait(node_.token);
 }

@@ -10,8 +10,11 @@
 
 namespace weft::detail {
 
+std::atomic<int> chaos_runtimes{0};
+
 namespace {
 thread_local worker* tls_worker = nullptr;
+thread_local std::uint64_t tls_chaos_state = 0x853c49e6748fea9bull;
 
 /// Consecutive runs from the LIFO slot; the next LIFO task waits for the
 /// loop's next tick instead, so a pair of tasks waking each other cannot
@@ -39,6 +42,16 @@ worker::worker(worker_pool& pool, unsigned index, event_loop& loop, std::size_t 
       rng_(seed * 0x9E3779B97F4A7C15ull + index + 1) {}
 
 worker* worker::current() noexcept { return tls_worker; }
+
+void chaos_seed_thread(std::uint64_t seed) noexcept { tls_chaos_state = seed | 1; }
+
+bool chaos_roll() noexcept {
+    std::uint64_t& x = tls_chaos_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    return ((x * 2685821657736338717ull) >> 62) == 0;
+}
 
 std::uint64_t worker::random() noexcept {
     // xorshift64*: cheap, and good enough to pick steal victims and shuffles.
@@ -225,6 +238,7 @@ void worker::park() {
 
 void worker::run() {
     tls_worker = this;
+    if (pool_.chaos()) chaos_seed_thread(rng_ ^ 0x2545F4914F6CDD1Dull);
     if (trace) trace->begin(trace_event::run);
     while (!loop_.stop_requested_.load(std::memory_order_acquire)) {
         bool did = false;
@@ -291,9 +305,13 @@ worker_pool::worker_pool(const runtime_options& opts, std::vector<event_loop*> l
         workers_.push_back(std::move(w));
     }
     sleepers_.reserve(loops.size());
+    // Relaxed: see chaos_active(); set before the workers start.
+    if (chaos_) chaos_runtimes.fetch_add(1, std::memory_order_relaxed);
 }
 
-worker_pool::~worker_pool() = default;
+worker_pool::~worker_pool() {
+    if (chaos_) chaos_runtimes.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void worker_pool::inject(runnable* r) noexcept {
     {

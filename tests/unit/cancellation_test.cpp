@@ -195,10 +195,20 @@ weft::coro<bool> ends_cancelled(weft::task<T> t) {
 
 // --- test bodies -------------------------------------------------------------
 
+/// The tests below create their tasks on the loop of the test's task: they
+/// rely on one loop's order ("after sleep(0) the new task has started").
+/// Cancellation across workers is covered by FromAnotherThread and the
+/// stress test.
+weft::task_options on_this_loop() {
+    weft::task_options o;
+    o.stealable = false;
+    return o;
+}
+
 weft::coro<void> cancel_during_sleep() {
     event_log log;
     const auto start = weft::clock::now();
-    auto t = weft::create_task(sleeper(&log, "t"));
+    auto t = weft::create_task(sleeper(&log, "t"), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_FALSE(t.done());
     EXPECT_TRUE(t.cancel());
@@ -213,8 +223,8 @@ weft::coro<void> cancel_during_sleep() {
 
 weft::coro<void> cancel_while_awaiting_task() {
     event_log log;
-    auto inner = weft::create_task(sleeper(&log, "inner"));
-    auto outer = weft::create_task(await_task(&log, "outer", inner));
+    auto inner = weft::create_task(sleeper(&log, "inner"), on_this_loop());
+    auto outer = weft::create_task(await_task(&log, "outer", inner), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
@@ -230,7 +240,7 @@ weft::coro<void> cancel_while_awaiting_task() {
 weft::coro<void> cancel_while_awaiting_future() {
     event_log log;
     weft::future<int> f;
-    auto t = weft::create_task(await_future(&log, "t", f));
+    auto t = weft::create_task(await_future(&log, "t", f), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel());
     bool cancelled = co_await ends_cancelled(t);
@@ -241,10 +251,10 @@ weft::coro<void> cancel_while_awaiting_future() {
 
 weft::coro<void> cancel_while_in_gather_of_tasks() {
     event_log log;
-    auto a = weft::create_task(sleeper(&log, "a"));
-    auto b = weft::create_task(sleeper(&log, "b"));
-    auto c = weft::create_task(sleeper(&log, "c"));
-    auto outer = weft::create_task(await_gather(&log, a, b, c));
+    auto a = weft::create_task(sleeper(&log, "a"), on_this_loop());
+    auto b = weft::create_task(sleeper(&log, "b"), on_this_loop());
+    auto c = weft::create_task(sleeper(&log, "c"), on_this_loop());
+    auto outer = weft::create_task(await_gather(&log, a, b, c), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
@@ -264,7 +274,7 @@ weft::coro<void> cancel_while_in_gather_of_tasks() {
 
 weft::coro<void> cancel_while_in_gather_of_coros() {
     event_log log;
-    auto outer = weft::create_task(await_gather_of_coros(&log));
+    auto outer = weft::create_task(await_gather_of_coros(&log), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
@@ -278,8 +288,8 @@ weft::coro<void> cancel_while_in_gather_of_coros() {
 
 weft::coro<void> cancel_while_in_wait_for() {
     event_log log;
-    auto inner = weft::create_task(sleeper(&log, "inner"));
-    auto outer = weft::create_task(await_wait_for(&log, inner));
+    auto inner = weft::create_task(sleeper(&log, "inner"), on_this_loop());
+    auto outer = weft::create_task(await_wait_for(&log, inner), on_this_loop());
     co_await weft::sleep(1ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
@@ -292,7 +302,7 @@ weft::coro<void> cancel_while_in_wait_for() {
 
 weft::coro<void> wait_for_timeout_cancels_and_waits_for_inner() {
     event_log log;
-    auto inner = weft::create_task(awaiting_cleanup(&log));
+    auto inner = weft::create_task(awaiting_cleanup(&log), on_this_loop());
     bool timed_out = false;
     try {
         co_await weft::wait_for(inner, 2ms);
@@ -309,8 +319,8 @@ weft::coro<void> wait_for_timeout_cancels_and_waits_for_inner() {
 
 weft::coro<void> cancel_while_shielded() {
     event_log log;
-    auto inner = weft::create_task(value_after_logged(&log, "inner", 20ms, 7));
-    auto outer = weft::create_task(await_shield(&log, inner));
+    auto inner = weft::create_task(value_after_logged(&log, "inner", 20ms, 7), on_this_loop());
+    auto outer = weft::create_task(await_shield(&log, inner), on_this_loop());
     co_await weft::sleep(1ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
@@ -325,7 +335,7 @@ weft::coro<void> cancel_while_shielded() {
 
 weft::coro<void> cleanup_that_awaits() {
     event_log log;
-    auto t = weft::create_task(awaiting_cleanup(&log));
+    auto t = weft::create_task(awaiting_cleanup(&log), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel());
     bool cancelled = co_await ends_cancelled(t);
@@ -336,7 +346,7 @@ weft::coro<void> cleanup_that_awaits() {
 
 weft::coro<void> caught_and_returned_is_not_cancelled() {
     event_log log;
-    auto t = weft::create_task(suppresses_cancel(&log));
+    auto t = weft::create_task(suppresses_cancel(&log), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel());
     int v = co_await t;
@@ -350,14 +360,14 @@ weft::coro<void> caught_and_returned_is_not_cancelled() {
 
 weft::coro<void> cancel_done_task() {
     int counter = 0;
-    auto t = weft::create_task(count_up(&counter));
+    auto t = weft::create_task(count_up(&counter), on_this_loop());
     co_await t;
     EXPECT_FALSE(t.cancel());
     EXPECT_FALSE(t.cancelled());
     EXPECT_EQ(t.result(), 1);
 
     event_log log;
-    auto c = weft::create_task(sleeper(&log, "c"));
+    auto c = weft::create_task(sleeper(&log, "c"), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(c.cancel());
     co_await ends_cancelled(c);
@@ -367,7 +377,7 @@ weft::coro<void> cancel_done_task() {
 
 weft::coro<void> cancel_before_start() {
     int counter = 0;
-    auto t = weft::create_task(count_up(&counter));
+    auto t = weft::create_task(count_up(&counter), on_this_loop());
     EXPECT_TRUE(t.cancel("early"));
     try {
         co_await t;
@@ -381,7 +391,7 @@ weft::coro<void> cancel_before_start() {
 
 weft::coro<void> message_through_sleep() {
     event_log log;
-    auto t = weft::create_task(sleeper(&log, "t"));
+    auto t = weft::create_task(sleeper(&log, "t"), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel("stop now"));
     try {
@@ -402,7 +412,7 @@ weft::coro<void> message_through_sleep() {
 weft::coro<void> message_through_awaited_future() {
     event_log log;
     weft::future<int> f;
-    auto t = weft::create_task(await_future(&log, "t", f));
+    auto t = weft::create_task(await_future(&log, "t", f), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel("deadline"));
     co_await ends_cancelled(t);
@@ -417,8 +427,8 @@ weft::coro<void> message_through_awaited_future() {
 
 weft::coro<void> message_through_awaited_task() {
     event_log log;
-    auto inner = weft::create_task(sleeper(&log, "inner"));
-    auto outer = weft::create_task(await_task(&log, "outer", inner));
+    auto inner = weft::create_task(sleeper(&log, "inner"), on_this_loop());
+    auto outer = weft::create_task(await_task(&log, "outer", inner), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(outer.cancel("shutting down"));
     co_await ends_cancelled(outer);
@@ -428,7 +438,7 @@ weft::coro<void> message_through_awaited_task() {
 
 weft::coro<void> cancel_from_other_thread() {
     event_log log;
-    auto t = weft::create_task(sleeper(&log, "t"));
+    auto t = weft::create_task(sleeper(&log, "t"), on_this_loop());
     co_await weft::sleep(0ms);
     weft::basic_task handle = t;
     std::atomic<bool> accepted{false};
@@ -444,7 +454,7 @@ weft::coro<void> cancel_from_other_thread() {
 weft::coro<void> cancel_future_waiter_from_other_thread() {
     event_log log;
     weft::future<int> f;
-    auto t = weft::create_task(await_future(&log, "t", f));
+    auto t = weft::create_task(await_future(&log, "t", f), on_this_loop());
     co_await weft::sleep(0ms);
     std::thread canceller([t]() mutable { t.cancel(); });
     bool cancelled = co_await ends_cancelled(t);
@@ -455,7 +465,7 @@ weft::coro<void> cancel_future_waiter_from_other_thread() {
 
 weft::coro<void> self_cancel_takes_effect_at_next_suspension() {
     event_log log;
-    auto t = weft::create_task(self_cancel(&log));
+    auto t = weft::create_task(self_cancel(&log), on_this_loop());
     bool cancelled = co_await ends_cancelled(t);
     EXPECT_TRUE(cancelled);
     EXPECT_EQ(log.events(), (std::vector<std::string>{"still running", "after inline await 1",
@@ -466,7 +476,7 @@ weft::coro<void> cross_thread_cancel_while_running() {
     event_log log;
     std::atomic<bool> started{false};
     std::atomic<bool> go{false};
-    auto t = weft::create_task(busy_until(&log, &started, &go));
+    auto t = weft::create_task(busy_until(&log, &started, &go), on_this_loop());
     std::atomic<bool> accepted{false};
     std::thread canceller([t, &started, &go, &accepted]() mutable {
         while (!started.load()) std::this_thread::yield();
@@ -483,7 +493,7 @@ weft::coro<void> cross_thread_cancel_while_running() {
 
 weft::coro<void> repeated_cancel() {
     event_log log;
-    auto t = weft::create_task(survives_two_cancels(&log));
+    auto t = weft::create_task(survives_two_cancels(&log), on_this_loop());
     co_await weft::sleep(0ms);
     EXPECT_TRUE(t.cancel());
     EXPECT_TRUE(t.cancel());  // still pending: accepted again

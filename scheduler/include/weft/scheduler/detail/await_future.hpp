@@ -1,6 +1,7 @@
 // Awaiting one future or task from inside a task.
 #pragma once
 
+#include <weft/scheduler/detail/chaos.hpp>
 #include <weft/scheduler/detail/task_state.hpp>
 
 #include <coroutine>
@@ -25,7 +26,7 @@ public:
         if (suspended_) fut_->remove_waiter(&node_);
     }
 
-    bool await_ready() const noexcept { return fut_->done(); }
+    bool await_ready() const noexcept { return fut_->done() && !chaos_active(); }
     bool await_suspend(std::coroutine_handle<> h);
     /// Ends the wait; throws cancelled_error if the wait was abandoned.
     void finish();
