@@ -275,7 +275,9 @@ weft::coro<void> cancel_while_in_gather_of_tasks() {
 weft::coro<void> cancel_while_in_gather_of_coros() {
     event_log log;
     auto outer = weft::create_task(await_gather_of_coros(&log), on_this_loop());
-    co_await weft::sleep(0ms);
+    // Two turns of the loop, as asyncio needs: the first starts `outer`
+    // (which creates the children), the second the children themselves.
+    co_await yield_n(2);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
     EXPECT_TRUE(outer_cancelled);
