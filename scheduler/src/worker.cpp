@@ -64,6 +64,7 @@ std::uint64_t worker::random() noexcept {
 void worker::flush_batch() noexcept {
     if (batch_.empty()) return;
     std::size_t count = batch_.size();
+    runnable* tail = batch_.back();
     runnable* head = batch_.take_all();
 
     if (pool_.chaos() && count > 1) {
@@ -75,37 +76,38 @@ void worker::flush_batch() noexcept {
         for (std::size_t i = 0; i + 1 < items.size(); ++i) items[i]->next_runnable = items[i + 1];
         items.back()->next_runnable = nullptr;
         head = items.front();
+        tail = items.back();
     }
 
     if (count == 1 && !pool_.chaos()) {
         // One task made ready by what just ran: run it next, here.
-        head->next_runnable = nullptr;
         runnable* displaced = std::exchange(lifo_, head);
         if (!displaced) return;
-        head = displaced;
+        head = tail = displaced;
         head->next_runnable = nullptr;
     }
 
     // The earliest items go to the deque (pushed in reverse so that the
-    // first made ready pops first); what does not fit goes, in order, to
-    // the injection queue.
+    // first made ready pops first); what does not fit goes, in order and in
+    // one splice, to the injection queue.
     const std::size_t room = deque_.capacity() - std::min(deque_.capacity(), deque_.size());
-    runnable* overflow = nullptr;
     if (count > room) {
-        runnable* cut = head;
-        for (std::size_t i = 1; i < room && cut; ++i) cut = cut->next_runnable;
+        runnable_fifo overflow;
         if (room == 0) {
-            overflow = head;
+            overflow.append_chain(head, tail, count);
             head = nullptr;
-        } else if (cut) {
-            overflow = cut->next_runnable;
+        } else {
+            runnable* cut = head;
+            for (std::size_t i = 1; i < room; ++i) cut = cut->next_runnable;
+            overflow.append_chain(cut->next_runnable, tail, count - room);
             cut->next_runnable = nullptr;
         }
+        overflows_.bump();
+        pool_.inject_all(overflow);
     }
     bool pushed = false;
     for (runnable* r = reverse(head); r;) {
         runnable* next = r->next_runnable;
-        r->next_runnable = nullptr;
         if (!deque_.push(r)) {
             // A thief cannot make the deque fuller, so this only happens if
             // `room` was computed on a stale size; send it on.
@@ -114,16 +116,6 @@ void worker::flush_batch() noexcept {
             pushed = true;
         }
         r = next;
-    }
-    if (overflow) {
-        overflows_.bump();
-        runnable_fifo list;
-        for (runnable* r = overflow; r;) {
-            runnable* next = r->next_runnable;
-            list.push(r);
-            r = next;
-        }
-        pool_.inject_all(list);
     }
     if (pushed) pool_.notify_one();
 }
@@ -137,7 +129,6 @@ runnable* worker::take_injected() noexcept {
     // Pushed in reverse: the deque pops them in injection (FIFO) order.
     for (runnable* e = reverse(extra.take_all()); e;) {
         runnable* next = e->next_runnable;
-        e->next_runnable = nullptr;
         if (!deque_.push(e)) pool_.inject(e);
         e = next;
     }

@@ -44,6 +44,19 @@ public:
         size_ = 0;
         return h;
     }
+    /// Appends a linked chain [head .. tail] of `count` nodes in O(1).
+    void append_chain(runnable* head, runnable* tail, std::size_t count) noexcept {
+        if (!head) return;
+        tail->next_runnable = nullptr;
+        if (tail_)
+            tail_->next_runnable = head;
+        else
+            head_ = head;
+        tail_ = tail;
+        size_ += count;
+    }
+    /// The last node (null when empty).
+    runnable* back() const noexcept { return tail_; }
     /// Moves every node of other to the back of this queue.
     void splice(runnable_fifo& other) noexcept {
         if (other.empty()) return;
