@@ -18,15 +18,7 @@ class runnable_fifo {
 public:
     bool empty() const noexcept { return head_ == nullptr; }
     std::size_t size() const noexcept { return size_; }
-    void push(runnable* r) noexcept {
-        r->next_runnable = nullptr;
-        if (tail_)
-            tail_->next_runnable = r;
-        else
-            head_ = r;
-        tail_ = r;
-        ++size_;
-    }
+    void push(runnable* r) noexcept { append_chain(r, r, 1); }
     runnable* pop() noexcept {
         runnable* r = head_;
         if (r) {
