@@ -139,7 +139,9 @@ void event_loop::register_task(detail::task_base* t) noexcept {
     if (registry_head_) registry_head_->reg_prev = t;
     registry_head_ = t;
     t->registered = true;
-    task_count_.fetch_add(1, std::memory_order_relaxed);
+    // A plain increment under the lock (one writer at a time); release pairs
+    // with the acquire load in pending_task_count().
+    task_count_.store(task_count_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 void event_loop::unregister_task(detail::task_base* t) noexcept {
@@ -154,8 +156,11 @@ void event_loop::unregister_task(detail::task_base* t) noexcept {
         if (t->reg_next) t->reg_next->reg_prev = t->reg_prev;
         t->reg_prev = t->reg_next = nullptr;
         t->registered = false;
-        // Release pairs with the acquire load in pending_task_count().
-        idle = task_count_.fetch_sub(1, std::memory_order_release) == 1;
+        // A plain decrement under the lock (one writer at a time); release
+        // pairs with the acquire load in pending_task_count().
+        const std::size_t left = task_count_.load(std::memory_order_relaxed) - 1;
+        task_count_.store(left, std::memory_order_release);
+        idle = left == 0;
     }
     if (idle && idle_observer_) idle_observer_();
 }
