@@ -160,12 +160,16 @@ std::uint64_t task_base::begin_wait(std::coroutine_handle<> h, cancel_mode mode,
 
 bool task_base::commit_wait(std::uint64_t token) noexcept {
     const cancel_mode mode = mode_of(token);
+    // Acquire pairs with the CAS of a waker (prep_woken) or a canceller
+    // (prep_cancel) that marked this suspension while it was registering.
     std::uint64_t w = wait_word_.load(std::memory_order_acquire);
     for (;;) {
         const wait_phase p = phase_of(w);
         if (p == wait_phase::prep_woken) {
             // Woken while registering: resume at once. A pending cancel is
             // thrown by end_wait (throw_pending), as asyncio's _must_cancel.
+            // Relaxed: nobody else acts on a prep_woken word; this thread
+            // reads it back in end_wait.
             wait_word_.store(with_phase(w, wait_phase::woken), std::memory_order_relaxed);
             return false;
         }
@@ -191,10 +195,13 @@ bool task_base::commit_wait(std::uint64_t token) noexcept {
             }
             continue;
         }
-        // seq_cst: publishes the registrations to wakers and cancellers; the
-        // awaiter touches nothing after this succeeds.
+        // acq_rel: the release publishes the registrations to the waker's or
+        // canceller's acquiring CAS; the awaiter touches nothing after this
+        // succeeds. (The Dekker pair with cancel() is begin_wait's seq_cst
+        // store and cancel_requested() above, not this CAS: a canceller that
+        // saw `preparing` marks prep_cancel, which makes this CAS fail.)
         if (wait_word_.compare_exchange_weak(w, with_phase(w, wait_phase::waiting),
-                                             std::memory_order_seq_cst,
+                                             std::memory_order_acq_rel,
                                              std::memory_order_acquire))
             return true;
     }
@@ -247,6 +254,8 @@ bool task_base::try_wake(std::uint64_t token) noexcept {
 }
 
 bool task_base::try_wake_inline(std::uint64_t token) noexcept {
+    // Acquire (and the CAS below, acq_rel) pair with a waker's or canceller's
+    // CAS that marked the suspension while it was registering.
     std::uint64_t w = wait_word_.load(std::memory_order_acquire);
     for (;;) {
         if (!same_wait(w, token)) return false;
