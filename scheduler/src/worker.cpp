@@ -319,6 +319,7 @@ void worker_pool::inject_all(runnable_fifo& list) noexcept {
     {
         spin_guard g(inject_lock_);
         injected_.splice(list);
+        // Relaxed: a hint (see inject()); pairs with no load.
         injected_size_.store(injected_.size(), std::memory_order_relaxed);
     }
     notify_one();
@@ -332,6 +333,7 @@ runnable* worker_pool::pop_injected(runnable_fifo& extra, std::size_t max_extra)
     // of a big spawn batch) drains with one lock per batch, not per task.
     std::size_t share = std::min(max_extra, injected_.size() / workers_.size());
     while (share-- > 0) extra.push(injected_.pop());
+    // Relaxed: a hint (see inject()); pairs with no load.
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
     return r;
 }
@@ -377,6 +379,8 @@ bool worker_pool::end_search() noexcept {
 void worker_pool::add_sleeper(unsigned index) {
     std::lock_guard<std::mutex> g(sleepers_mutex_);
     sleepers_.push_back(index);
+    // seq_cst: with park()'s fence after this call, the sleeper half of the
+    // Dekker pair with notify_one()'s fence and load of sleeping_count_.
     sleeping_count_.store(static_cast<unsigned>(sleepers_.size()), std::memory_order_seq_cst);
 }
 
@@ -385,6 +389,8 @@ bool worker_pool::remove_sleeper(unsigned index) {
     auto it = std::find(sleepers_.begin(), sleepers_.end(), index);
     if (it == sleepers_.end()) return false;
     sleepers_.erase(it);
+    // Relaxed: a decrease only saves notifiers a lock; the mutex orders it
+    // with add_sleeper and notify_one.
     sleeping_count_.store(static_cast<unsigned>(sleepers_.size()), std::memory_order_relaxed);
     return true;
 }
@@ -400,6 +406,7 @@ void worker_pool::discard_queued() noexcept {
     for (auto& w : workers_) w->discard_queued();
     spin_guard g(inject_lock_);
     injected_.take_all();
+    // Relaxed: the workers are joined; nobody reads it concurrently.
     injected_size_.store(0, std::memory_order_relaxed);
 }
 

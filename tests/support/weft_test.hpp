@@ -28,6 +28,15 @@ T run(weft::coro<T> c, unsigned workers = 1) {
 /// workers than cores: stealing and parking under oversubscription).
 inline auto worker_counts() { return ::testing::Values(1u, 2u, 4u); }
 
+/// Options for a task that stays on the loop creating it. Tests of one
+/// loop's order (asyncio's single ready queue) keep their tasks there:
+/// stealable tasks may run at the same time on two workers.
+inline weft::task_options on_this_loop() {
+    weft::task_options o;
+    o.stealable = false;
+    return o;
+}
+
 /// Creates c as a task that is not stealable on `loop` (from a callback on
 /// that loop's thread) and returns it: the task runs only on that loop.
 /// Called from a thread that is not running `loop`.
@@ -36,9 +45,7 @@ weft::task<T> pinned_task_on(weft::event_loop& loop, weft::coro<T> c) {
     std::promise<weft::task<T>> made;
     auto ready = made.get_future();
     auto create = [&made, c = std::move(c)]() mutable {
-        weft::task_options o;
-        o.stealable = false;
-        made.set_value(weft::create_task(std::move(c), o));
+        made.set_value(weft::create_task(std::move(c), on_this_loop()));
     };
     loop.call_soon_threadsafe(std::move(create));
     return ready.get();

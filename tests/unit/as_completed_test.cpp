@@ -259,10 +259,8 @@ static weft::coro<std::vector<std::string>> results_before_deadline_survive_it()
     weft::future<int> hold;
     std::vector<weft::task<int>> ts;
     // On this loop, so that "1" completes before "2" on any worker count.
-    weft::task_options here;
-    here.stealable = false;
-    ts.push_back(weft::create_task(value_after(0ms, 1), here));
-    ts.push_back(weft::create_task(value_after(0ms, 2), here));
+    ts.push_back(weft::create_task(value_after(0ms, 1), weft_test::on_this_loop()));
+    ts.push_back(weft::create_task(value_after(0ms, 2), weft_test::on_this_loop()));
     ts.push_back(weft::create_task(gated(hold, 3)));
     auto range = weft::as_completed(ts, 5ms);
     co_await ts[0];

@@ -195,15 +195,11 @@ weft::coro<bool> ends_cancelled(weft::task<T> t) {
 
 // --- test bodies -------------------------------------------------------------
 
-/// The tests below create their tasks on the loop of the test's task: they
-/// rely on one loop's order ("after sleep(0) the new task has started").
-/// Cancellation across workers is covered by FromAnotherThread and the
-/// stress test.
-weft::task_options on_this_loop() {
-    weft::task_options o;
-    o.stealable = false;
-    return o;
-}
+// The tests below create their tasks on the loop of the test's task
+// (on_this_loop): they rely on one loop's order ("after sleep(0) the new task
+// has started"). Cancellation across workers is covered by FromAnotherThread
+// and the stress test.
+using weft_test::on_this_loop;
 
 weft::coro<void> cancel_during_sleep() {
     event_log log;

@@ -13,6 +13,9 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+// Orders between tasks are properties of one loop: tests of them keep their
+// tasks on the loop that created them.
+using weft_test::on_this_loop;
 using weft_test::event_log;
 
 namespace {
@@ -68,12 +71,8 @@ static weft::coro<void> yielder(event_log* log, std::string name, int rounds, D 
 template <class D>
 static weft::coro<std::vector<std::string>> alternate(D d) {
     event_log log;
-    // Interleaving is a property of one loop: keep both tasks on this one
-    // (stealable tasks may run at the same time on two workers).
-    weft::task_options here;
-    here.stealable = false;
-    auto a = weft::create_task(yielder(&log, "A", 3, d), here);
-    auto b = weft::create_task(yielder(&log, "B", 3, d), here);
+    auto a = weft::create_task(yielder(&log, "A", 3, d), on_this_loop());
+    auto b = weft::create_task(yielder(&log, "B", 3, d), on_this_loop());
     co_await a;
     co_await b;
     co_return log.events();
@@ -132,14 +131,6 @@ TEST_P(SleepOnWorkers, SleepUntilWakesAtOrAfterTheDeadline) {
     EXPECT_TRUE(weft_test::run(sleep_until_deadline(1ms), GetParam()));
 }
 
-/// Orders between tasks are properties of one loop: tests of them keep their
-/// tasks on the loop that created them (stealable tasks may run at the same
-/// time on two workers).
-static weft::task_options on_this_loop() {
-    weft::task_options o;
-    o.stealable = false;
-    return o;
-}
 
 template <class D>
 static weft::coro<void> until_yielder(event_log* log, std::string name, int rounds, D ago) {

@@ -168,11 +168,9 @@ static weft::coro<std::vector<std::string>> two_children_fail_at_once() {
     // Not stealable: both children wait in this loop's FIFO and run, in
     // order, before the group hears of the first failure. (Stealable
     // children may be cancelled by the first failure before they start.)
-    weft::task_options pinned;
-    pinned.stealable = false;
     weft::task_group tg;
-    tg.create_task(fail_now("one"), pinned);
-    tg.create_task(fail_now("two"), pinned);
+    tg.create_task(fail_now("one"), weft_test::on_this_loop());
+    tg.create_task(fail_now("two"), weft_test::on_this_loop());
     try {
         co_await tg.join();
     } catch (const weft::exception_group& g) {

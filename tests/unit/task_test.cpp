@@ -110,10 +110,8 @@ bool contains(const std::vector<weft::basic_task>& v, const weft::basic_task& t)
 
 weft::coro<void> runs_concurrently() {
     event_log log;
-    weft::task_options pinned;
-    pinned.stealable = false;
-    auto a = weft::create_task(two_steps(&log, "a"), pinned);
-    auto b = weft::create_task(two_steps(&log, "b"), pinned);
+    auto a = weft::create_task(two_steps(&log, "a"), weft_test::on_this_loop());
+    auto b = weft::create_task(two_steps(&log, "b"), weft_test::on_this_loop());
     // create_task schedules; it does not run the coroutine inline.
     EXPECT_EQ(log.size(), 0u);
     EXPECT_FALSE(a.done());

@@ -238,7 +238,6 @@ public:
     void schedule_stealable(detail::runnable* r) noexcept;
     /// True for a loop driven by a runtime worker (tasks may be stolen).
     bool has_workers() const noexcept { return worker_ != nullptr; }
-    detail::worker* worker() const noexcept { return worker_; }
     /// Binds the loop to its runtime worker (before it runs).
     void set_worker(detail::worker* w) noexcept { worker_ = w; }
     /// The loops of every worker of this loop's runtime (just this loop for
