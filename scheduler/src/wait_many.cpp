@@ -118,7 +118,11 @@ bool wait_many::await_suspend(std::coroutine_handle<> h) {
     }
     if (satisfied) {
         if (claim_trigger() && task_->try_wake_inline(token_)) return false;
-        return true;  // another party claimed the wake and scheduled us
+        // Another party (a failing child's notify, the timer) claimed the
+        // wake. Its try_wake either marked this preparing suspension
+        // (commit_wait then resumes at once) or has yet to run (commit_wait
+        // publishes `waiting` and that try_wake schedules the task).
+        return task_->commit_wait(token_);
     }
     if (has_deadline_) loop_->add_timer(this);
     return task_->commit_wait(token_);

@@ -246,7 +246,10 @@ void worker::run() {
             did = true;
             if (loop_.inbox_hint_.load(std::memory_order_relaxed)) break;
         }
-        if (did) continue;
+        // The FIFO is not empty when next_task() has just moved an exhausted
+        // LIFO task behind it: that is work of this loop, not a reason to
+        // park (no one else would wake us for it).
+        if (did || !loop_.ready_.empty()) continue;
         if (runnable* r = steal_work()) {
             run_step(r);
             continue;

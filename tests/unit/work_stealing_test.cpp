@@ -218,6 +218,50 @@ TEST(LifoSlot, AWakeChainDoesNotStarveOtherReadyTasks) {
     EXPECT_GT(weft_test::run(starve_attempt(), 1), 0);
 }
 
+// --- a LIFO task moved behind the loop's FIFO is not lost to a park ---------------
+
+weft::coro<void> pass_on(weft::future<int> in, weft::future<int> out) {
+    int v = co_await in;
+    out.set_result(v + 1);  // the last link's `out` has no waiter
+}
+
+weft::coro<void> nothing() { co_return; }
+
+weft::coro<void> set_first(weft::future<int> f) {
+    f.set_result(1);
+    co_return;
+}
+
+/// A wake chain of `chain` tasks behind `fillers` empty tasks: each link
+/// wakes the next into the LIFO slot. For some filler count the chain's
+/// LIFO streak runs out exactly at the end of a worker tick, so the next
+/// tick starts by moving the LIFO task behind the loop's FIFO.
+weft::coro<void> chain_behind_fillers(int fillers, int chain) {
+    std::vector<weft::future<int>> links(static_cast<std::size_t>(chain) + 1);
+    std::vector<weft::task<void>> tasks;
+    for (int i = 0; i < chain; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        tasks.push_back(weft::create_task(pass_on(links[k], links[k + 1])));
+    }
+    for (int i = 0; i < fillers; ++i) tasks.push_back(weft::create_task(nothing()));
+    tasks.push_back(weft::create_task(set_first(links[0])));
+    // The last link first: no completion wakes this task before the chain
+    // has run, so every wake in the chain is a LIFO wake.
+    co_await tasks[static_cast<std::size_t>(chain) - 1];
+    for (auto& t : tasks) co_await t;
+}
+
+TEST(LifoSlot, AWorkerDoesNotParkWithItsOwnLifoTaskQueued) {
+    // Every alignment of the chain against the tick length (32 steps) is
+    // tried; before the fix one of them parked the only worker with the
+    // chain's next task in its own FIFO, and the run never finished.
+    for (int fillers = 0; fillers < 40; ++fillers) {
+        weft::runtime rt(with_workers(1));
+        auto done = rt.submit(chain_behind_fillers(fillers, 6));
+        EXPECT_NO_THROW(done.result(20s)) << "fillers=" << fillers;
+    }
+}
+
 // --- metrics ----------------------------------------------------------------------
 
 weft::coro<int> sleep_then(int v) {
