@@ -9,8 +9,12 @@ wait_many::wait_many(std::span<future_state_base* const> futs, wake_rule rule, c
       remaining_(futs.size()) {
     if (deadline) when = *deadline;
     fire = &on_timer;
-    if (futs.size() <= inline_nodes_.size()) {
-        nodes_ = inline_nodes_.data();
+    static_assert(std::is_trivially_destructible_v<node_t>,
+                  "the in-place nodes are never destroyed explicitly");
+    if (futs.size() <= inline_count) {
+        for (std::size_t i = 0; i < futs.size(); ++i)
+            ::new (static_cast<void*>(inline_nodes_ + i * sizeof(node_t))) node_t();
+        nodes_ = std::launder(reinterpret_cast<node_t*>(inline_nodes_));
     } else {
         heap_nodes_ = std::make_unique<node_t[]>(futs.size());
         nodes_ = heap_nodes_.get();

@@ -149,9 +149,13 @@ runnable* worker::next_task() noexcept {
         lifo_streak_ = 0;
     }
     lifo_streak_ = 0;
-    ++tick_;
-    const unsigned interval = std::max(1u, pool_.options().global_queue_interval);
-    if (tick_ % interval == 0 || (pool_.chaos() && random() % 4 == 0)) {
+    // A countdown rather than a modulo: this runs once per task step.
+    bool fair_turn = false;
+    if (--until_injection_look_ == 0) {
+        until_injection_look_ = std::max(1u, pool_.options().global_queue_interval);
+        fair_turn = true;
+    }
+    if (fair_turn || (pool_.chaos() && random() % 4 == 0)) {
         if (runnable* r = take_injected()) return r;
     }
     if (pool_.chaos() && random() % 4 == 0) {

@@ -110,7 +110,9 @@ private:
     runnable* lifo_ = nullptr;
     unsigned lifo_streak_ = 0;
     runnable_fifo batch_;
-    std::uint64_t tick_ = 0;
+    /// Steps left before the next look at the injection queue ahead of the
+    /// deque (options().global_queue_interval), so injected work is not starved.
+    unsigned until_injection_look_ = 1;
     std::uint64_t rng_;
     bool searching_ = false;
 

@@ -34,6 +34,12 @@ weft::coro<void> sleeper(event_log* log, std::string name) {
     }
 }
 
+/// As sleeper, logging "<name>:started" first.
+weft::coro<void> logged_sleeper(event_log* log, std::string name) {
+    log->add(name + ":started");
+    co_await sleeper(log, std::move(name));
+}
+
 /// Awaits `inner`; logs how that ended.
 weft::coro<void> await_task(event_log* log, std::string name, weft::task<void> inner) {
     try {
@@ -69,7 +75,8 @@ weft::coro<void> await_gather(event_log* log, weft::task<void> a, weft::task<voi
 
 weft::coro<void> await_gather_of_coros(event_log* log) {
     try {
-        co_await weft::gather(sleeper(log, "c0"), sleeper(log, "c1"), sleeper(log, "c2"));
+        co_await weft::gather(logged_sleeper(log, "c0"), logged_sleeper(log, "c1"),
+                              logged_sleeper(log, "c2"));
         log->add("outer:done");
     } catch (const weft::cancelled_error&) {
         log->add("outer:cancelled");
@@ -271,9 +278,12 @@ weft::coro<void> cancel_while_in_gather_of_tasks() {
 weft::coro<void> cancel_while_in_gather_of_coros() {
     event_log log;
     auto outer = weft::create_task(await_gather_of_coros(&log), on_this_loop());
-    // Two turns of the loop, as asyncio needs: the first starts `outer`
-    // (which creates the children), the second the children themselves.
-    co_await yield_n(2);
+    // The children may run on other workers: wait until each has started
+    // (a task cancelled before its first step never runs its body).
+    const auto deadline = weft::clock::now() + 10s;
+    while (!(log.contains("c0:started") && log.contains("c1:started") && log.contains("c2:started")) &&
+           weft::clock::now() < deadline)
+        co_await weft::sleep(1ms);
     EXPECT_TRUE(outer.cancel());
     bool outer_cancelled = co_await ends_cancelled(outer);
     EXPECT_TRUE(outer_cancelled);

@@ -797,3 +797,73 @@ TEST_P(GatherSettledOnWorkers, CancellationOfTheAwaiterPropagatesEvenIfChildrenS
 }
 
 } // namespace
+
+// --- gather's result (a coro) where a coro is expected ------------------------------
+
+namespace {
+
+static weft::coro<bool> gather_as_a_task() {
+    auto g = weft::gather(value_after(5ms, 1), value_after(1ms, 2));
+    weft::task<std::tuple<int, int>> t = weft::create_task(std::move(g));
+    auto [a, b] = co_await t;
+    co_return a == 1 && b == 2 && t.done();
+}
+
+TEST_P(GatherOnWorkers, ItsResultCanBeMadeATask) {
+    EXPECT_TRUE(weft_test::run(gather_as_a_task(), GetParam()));
+}
+
+static weft::coro<bool> gather_under_wait_for() {
+    auto fast = weft::gather(value_after(1ms, 3), value_after(2ms, 4));
+    auto [a, b] = co_await weft::wait_for(std::move(fast), 10s);
+    bool timed_out = false;
+    auto slow = weft::gather(value_after(10s, 5), value_after(1ms, 6));
+    try {
+        co_await weft::wait_for(std::move(slow), 20ms);
+    } catch (const weft::timeout_error&) {
+        timed_out = true;
+    }
+    co_return a == 3 && b == 4 && timed_out;
+}
+
+TEST_P(GatherOnWorkers, WaitForTakesItAndCancelsTheChildrenOnTimeout) {
+    EXPECT_TRUE(weft_test::run(gather_under_wait_for(), GetParam()));
+}
+
+static weft::coro<int> gather_nested() {
+    auto inner = weft::gather(value_after(1ms, 1), value_after(2ms, 2));
+    auto outer = weft::gather(std::move(inner), value_after(1ms, 3));
+    auto [pair, c] = co_await std::move(outer);
+    co_return std::get<0>(pair) + std::get<1>(pair) + c;
+}
+
+TEST_P(GatherOnWorkers, NestsInsideAnotherGather) { EXPECT_EQ(weft_test::run(gather_nested(), GetParam()), 6); }
+
+static weft::coro<std::string> gather_awaited_twice() {
+    auto g = weft::gather(value_after(1ms, 1));
+    co_await g;
+    try {
+        co_await g;
+    } catch (const weft::error& e) {
+        co_return e.what();
+    }
+    co_return "no error";
+}
+
+TEST_P(GatherOnWorkers, AwaitingTheSameGatherTwiceIsAnError) {
+    EXPECT_NE(weft_test::run(gather_awaited_twice(), GetParam()).find("runs once"), std::string::npos);
+}
+
+static weft::coro<std::size_t> gather_vector_as_a_task() {
+    std::vector<weft::coro<int>> cs;
+    for (int i = 0; i < 5; ++i) cs.push_back(value_after(1ms, i));
+    auto t = weft::create_task(weft::gather(std::move(cs)));
+    std::vector<int> r = co_await t;
+    co_return r.size();
+}
+
+TEST_P(GatherOnWorkers, TheVectorFormCanBeMadeATask) {
+    EXPECT_EQ(weft_test::run(gather_vector_as_a_task(), GetParam()), 5u);
+}
+
+} // namespace

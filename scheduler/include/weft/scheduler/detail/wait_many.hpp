@@ -11,6 +11,8 @@
 #include <coroutine>
 #include <cstddef>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <optional>
 #include <span>
 
@@ -90,7 +92,10 @@ private:
     std::atomic<std::size_t> remaining_;
     std::atomic<bool> triggered_{false};
     std::atomic<std::size_t> first_failed_{npos};
-    std::array<node_t, 4> inline_nodes_;
+    // Room for a few nodes in place (gather of a handful of children needs
+    // no allocation); only the nodes in use are constructed.
+    static constexpr std::size_t inline_count = 4;
+    alignas(node_t) unsigned char inline_nodes_[inline_count * sizeof(node_t)];
     std::unique_ptr<node_t[]> heap_nodes_;
     node_t* nodes_;
 };
