@@ -79,24 +79,32 @@ public:
 class queue_empty : public error {
 public:
     queue_empty() : error("weft::queue_empty: the queue is empty") {}
+    /// With the operation and the reason, e.g. "queue::get(): ...".
+    explicit queue_empty(const std::string& what) : error(what) {}
 };
 
 /// put_nowait() on a full queue.
 class queue_full : public error {
 public:
     queue_full() : error("weft::queue_full: the queue is full") {}
+    /// With the operation and the reason, e.g. "queue::get(): ...".
+    explicit queue_full(const std::string& what) : error(what) {}
 };
 
 /// put()/get() on a queue after shutdown().
 class queue_shut_down : public error {
 public:
     queue_shut_down() : error("weft::queue_shut_down: the queue was shut down") {}
+    /// With the operation and the reason, e.g. "queue::get(): ...".
+    explicit queue_shut_down(const std::string& what) : error(what) {}
 };
 
 /// A barrier was aborted or reset while tasks waited on it.
 class broken_barrier_error : public error {
 public:
     broken_barrier_error() : error("weft::broken_barrier_error: the barrier is broken") {}
+    /// With the operation and the reason, e.g. "queue::get(): ...".
+    explicit broken_barrier_error(const std::string& what) : error(what) {}
 };
 
 /// Several exceptions at once: a task_group whose children failed holds

@@ -26,3 +26,9 @@
 /// declared in <weft/errors.hpp>.
 
 #include <weft/scheduler.hpp>
+#include <weft/sync/barrier.hpp>
+#include <weft/sync/condition.hpp>
+#include <weft/sync/event.hpp>
+#include <weft/sync/lock.hpp>
+#include <weft/sync/queue.hpp>
+#include <weft/sync/semaphore.hpp>

@@ -1,0 +1,57 @@
+// weft::semaphore and weft::bounded_semaphore: asyncio.Semaphore and
+// asyncio.BoundedSemaphore, safe across workers.
+//
+// acquire() waits while the value is zero; release() adds one, handing it
+// straight to the longest waiting task if there is one (FIFO fair). A waiter
+// cancelled while queued never takes a permit; one granted a permit but
+// cancelled before it ran passes the permit on. The woken waiter resumes on
+// the worker that called release() (or on one that steals it).
+#pragma once
+
+#include <weft/sync/detail/batch_semaphore.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft {
+
+class semaphore {
+public:
+    /// Throws value_error if value is negative.
+    explicit semaphore(std::int64_t value = 1);
+    semaphore(const semaphore&) = delete;
+    semaphore& operator=(const semaphore&) = delete;
+
+    struct acquire_awaiter {
+        detail::batch_semaphore::acquire_awaiter a;
+        bool await_ready() noexcept { return a.await_ready(); }
+        bool await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
+        void await_resume() { (void)a.await_resume(); }
+    };
+    /// Waits for a permit and takes it; throws cancelled_error if cancelled
+    /// while waiting (no permit taken).
+    acquire_awaiter acquire() noexcept { return {sem_.acquire(1, "semaphore::acquire()")}; }
+    bool try_acquire() noexcept { return sem_.try_acquire(1); }
+    /// Returns a permit (from any task or thread).
+    void release() noexcept { sem_.release(1); }
+    /// True when acquire() would wait.
+    bool locked() const noexcept { return sem_.available() == 0; }
+    /// Free permits.
+    std::size_t value() const noexcept { return sem_.available(); }
+
+protected:
+    detail::batch_semaphore sem_;
+};
+
+class bounded_semaphore : public semaphore {
+public:
+    explicit bounded_semaphore(std::int64_t value = 1);
+    /// Throws value_error when the release would raise the value above the
+    /// initial one (more releases than acquires).
+    void release();
+
+private:
+    std::size_t initial_;
+};
+
+} // namespace weft
