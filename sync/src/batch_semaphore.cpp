@@ -65,6 +65,8 @@ void batch_semaphore::close() noexcept {
 }
 
 void batch_semaphore::reopen() noexcept {
+    // Acquire: pairs with close()'s release store.
+    if (!closed_.load(std::memory_order_acquire)) return;  // the common case: a queue's put
     spin_guard g(q_.lock());
     closed_.store(false, std::memory_order_release);
 }
