@@ -217,6 +217,10 @@ TEST(Semaphore, BoundedSemaphoreRejectsAnExtraRelease) {
         EXPECT_NE(std::string(e.what()).find("too many"), std::string::npos) << e.what();
     }
     EXPECT_EQ(s.value(), 2u);
+    weft::semaphore& as_base = s;  // the bound holds through the base class too
+    EXPECT_THROW(as_base.release(), weft::value_error);
+    weft::bounded_semaphore zero(0);
+    EXPECT_THROW(zero.release(), weft::value_error);
 }
 
 weft::coro<void> hold_permit(weft::semaphore* s, std::atomic<int>* holders, std::atomic<int>* peak, int rounds) {

@@ -32,8 +32,10 @@ public:
     /// while waiting (no permit taken).
     acquire_awaiter acquire() noexcept { return {sem_.acquire(1, "semaphore::acquire()")}; }
     bool try_acquire() noexcept { return sem_.try_acquire(1); }
-    /// Returns a permit (from any task or thread).
-    void release() noexcept { sem_.release(1); }
+    /// Returns a permit (from any task or thread). For a bounded_semaphore,
+    /// throws value_error when that would exceed the initial value (also
+    /// when called through a semaphore&).
+    void release();
     /// True when acquire() would wait.
     bool locked() const noexcept { return sem_.available() == 0; }
     /// Free permits.
@@ -41,17 +43,15 @@ public:
 
 protected:
     detail::batch_semaphore sem_;
+    bool bounded_ = false;   // bounded_semaphore
+    std::size_t bound_ = 0;  // its initial value
 };
 
+/// A semaphore whose release() past the initial value throws value_error
+/// (more releases than acquires).
 class bounded_semaphore : public semaphore {
 public:
     explicit bounded_semaphore(std::int64_t value = 1);
-    /// Throws value_error when the release would raise the value above the
-    /// initial one (more releases than acquires).
-    void release();
-
-private:
-    std::size_t initial_;
 };
 
 } // namespace weft
