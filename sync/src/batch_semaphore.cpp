@@ -40,8 +40,11 @@ void batch_semaphore::grant_locked(std::size_t extra) noexcept {
     }
     std::size_t avail = (s >> 1) + extra;
     while (wait_node* w = q_.front_locked()) {
-        if (w->needed > avail) break;  // FIFO: nobody passes the front waiter
-        if (q_.wake_locked(w, verdict::granted)) avail -= w->needed;
+        const std::size_t need = w->needed;
+        if (need > avail) break;  // FIFO: nobody passes the front waiter
+        // Read before the wake: once woken, the waiter may run on another
+        // worker and its frame (the node) may be gone.
+        if (q_.wake_locked(w, verdict::granted)) avail -= need;
         // else: cancelled; its permits were never taken, try the next one.
     }
     // Release: pairs with try_acquire's acquire and with the acquire load

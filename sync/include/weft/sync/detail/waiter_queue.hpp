@@ -14,9 +14,11 @@
 //     caller decides what "the next" is), so a cancelled waiter never
 //     consumes anything. The cancelled waiter, when it runs, takes the lock
 //     and unlinks its node if it is still linked.
-// Both sides act under the lock, so a node is never touched after its
-// awaiter has left: the awaiter's frame stays alive until it has taken the
-// lock in await_resume (or in its destructor).
+// A node lives in its awaiter's frame. A waker touches it only under the
+// lock and never after a successful try_wake: from then on the task may run
+// on another worker and leave without taking the lock. A cancelled awaiter
+// takes the lock before it leaves, so a waker whose try_wake failed may
+// still reset the node's verdict.
 //
 // Woken waiters resume on whichever worker picks them up: a wake from a
 // worker puts the task on that worker's queue (normally the worker that
@@ -68,7 +70,7 @@ public:
 
     /// Unlinks w, gives it `v` and wakes its task. False if a cancel won the
     /// race (w's verdict is then reset to none): the caller keeps whatever
-    /// it meant to hand over.
+    /// it meant to hand over. After true, w must not be touched again.
     bool wake_locked(wait_node* w, verdict v) noexcept;
     /// Wakes every waiter with `v`; returns how many were woken (cancelled
     /// ones are only unlinked).
