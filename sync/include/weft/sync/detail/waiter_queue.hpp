@@ -43,14 +43,17 @@ enum class verdict : std::uint8_t {
     broken,   // barrier aborted or reset
 };
 
+/// Only `task` is set before the node is parked (null: never parked); the
+/// other fields are written by suspend_locked and push_back_locked, so an
+/// acquire that never waits pays for none of them.
 struct wait_node {
-    wait_node* prev = nullptr;
-    wait_node* next = nullptr;
+    wait_node* prev;
+    wait_node* next;
     task_base* task = nullptr;
-    std::uint64_t token = 0;
-    std::size_t needed = 0;  // permits asked for (semaphores)
-    verdict result = verdict::none;
-    bool linked = false;
+    std::uint64_t token;
+    std::size_t needed;  // permits asked for (semaphores)
+    verdict result;
+    bool linked;
 };
 
 /// The FIFO and its lock. Every *_locked member needs lock() held.
