@@ -19,7 +19,7 @@ if [[ ! -x "$tests" ]]; then
     exit 2
 fi
 
-filter='W/StressTest.*:Stealing/*:W/ThreadsafeLoadTest.*:WorkDeque*:LifoSlot.*'
+filter='W/StressTest.*:Stealing/*:W/ThreadsafeLoadTest.*:WorkDeque*:LifoSlot.*:Sync/*:Queue/*:Condition/*'
 for seed in "${seeds[@]}"; do
     echo "=== chaos ($preset), WEFT_CHAOS_SEED=$seed ==="
     WEFT_CHAOS=1 WEFT_CHAOS_SEED="$seed" "$tests" --gtest_brief=1 --gtest_filter="$filter"
