@@ -2,7 +2,8 @@
 # Runs the concurrency tests of an already built preset in chaos mode
 # (WEFT_CHAOS=1: shuffled ready queues, random oldest-first picks, random
 # yields at awaits), once per seed: the tests written for any interleaving
-# (stress, stealing, thread-safe entry points). Tests of one loop's order
+# (stress, stealing, thread-safe entry points, the sync primitives across
+# workers). Tests of one loop's order
 # are left out: chaos changes that order on purpose.
 # Usage: scripts/run-chaos.sh [preset] [seeds...]   (default: tsan 1 2 3)
 set -euo pipefail
