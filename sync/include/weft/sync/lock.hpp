@@ -51,12 +51,7 @@ public:
     lock(const lock&) = delete;
     lock& operator=(const lock&) = delete;
 
-    struct acquire_awaiter {
-        detail::batch_semaphore::acquire_awaiter a;
-        bool await_ready() noexcept { return a.await_ready(); }
-        bool await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
-        void await_resume() { (void)a.await_resume(); }
-    };
+    using acquire_awaiter = detail::batch_semaphore::plain_acquire;
     struct scoped_awaiter {
         lock& l;
         detail::batch_semaphore::acquire_awaiter a;

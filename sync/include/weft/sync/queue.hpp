@@ -180,6 +180,8 @@ public:
     /// woken at once). immediate: the items left are dropped as well (each
     /// counted as task_done), so gets fail at once.
     void shutdown(bool immediate = false) {
+        // Release: pairs with the acquire loads in push_with_slot,
+        // put_nowait, get_nowait and is_shut_down.
         shut_down_.store(true, std::memory_order_release);
         if (immediate) {
             // Only items nobody holds a permit for can go: a getter that was
@@ -227,7 +229,7 @@ private:
     Buffer buf_;
     std::size_t unfinished_ = 0;  // under buf_lock_
     event join_done_;
-    std::atomic<bool> shut_down_{false};
+    std::atomic<bool> shut_down_{false};  // set once by shutdown() (release)
 };
 
 template <class T>

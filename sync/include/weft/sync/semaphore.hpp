@@ -22,12 +22,7 @@ public:
     semaphore(const semaphore&) = delete;
     semaphore& operator=(const semaphore&) = delete;
 
-    struct acquire_awaiter {
-        detail::batch_semaphore::acquire_awaiter a;
-        bool await_ready() noexcept { return a.await_ready(); }
-        bool await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
-        void await_resume() { (void)a.await_resume(); }
-    };
+    using acquire_awaiter = detail::batch_semaphore::plain_acquire;
     /// Waits for a permit and takes it; throws cancelled_error if cancelled
     /// while waiting (no permit taken).
     acquire_awaiter acquire() noexcept { return {sem_.acquire(1, "semaphore::acquire()")}; }

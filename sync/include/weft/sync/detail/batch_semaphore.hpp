@@ -64,6 +64,15 @@ public:
     };
     acquire_awaiter acquire(std::size_t n, const char* what) noexcept { return {*this, n, what}; }
 
+    /// acquire() for primitives whose acquire yields nothing (lock,
+    /// semaphore): only granted can end it, cancellation throws.
+    struct plain_acquire {
+        acquire_awaiter a;
+        bool await_ready() noexcept { return a.await_ready(); }
+        bool await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
+        void await_resume() { (void)a.await_resume(); }
+    };
+
 private:
     static constexpr std::size_t queued_bit = 1;
 
