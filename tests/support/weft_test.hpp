@@ -57,6 +57,12 @@ weft::coro<T> await_task(weft::task<T> t) {
     co_return co_await t;
 }
 
+/// Lets the tasks created on this loop (on_this_loop()) run until they
+/// suspend: a few turns of sleep(0).
+inline weft::coro<void> let_others_run(int turns = 3) {
+    for (int i = 0; i < turns; ++i) co_await weft::sleep(std::chrono::milliseconds(0));
+}
+
 /// Milliseconds elapsed on the loop's clock since `start`.
 inline double ms_since(weft::clock::time_point start) {
     return std::chrono::duration<double, std::milli>(weft::clock::now() - start).count();

@@ -14,13 +14,10 @@
 
 using namespace std::chrono_literals;
 using weft_test::event_log;
+using weft_test::let_others_run;
 using weft_test::on_this_loop;
 
 namespace {
-
-weft::coro<void> let_others_run(int turns = 3) {
-    for (int i = 0; i < turns; ++i) co_await weft::sleep(0ms);
-}
 
 class CondOnWorkers : public ::testing::TestWithParam<unsigned> {};
 INSTANTIATE_TEST_SUITE_P(Condition, CondOnWorkers, weft_test::worker_counts(), weft_test::workers_name);

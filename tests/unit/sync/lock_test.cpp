@@ -15,14 +15,10 @@
 
 using namespace std::chrono_literals;
 using weft_test::event_log;
+using weft_test::let_others_run;
 using weft_test::on_this_loop;
 
 namespace {
-
-/// Lets the tasks created on this loop run until they suspend.
-weft::coro<void> let_others_run(int turns = 3) {
-    for (int i = 0; i < turns; ++i) co_await weft::sleep(0ms);
-}
 
 class SyncOnWorkers : public ::testing::TestWithParam<unsigned> {};
 INSTANTIATE_TEST_SUITE_P(Sync, SyncOnWorkers, weft_test::worker_counts(), weft_test::workers_name);

@@ -15,13 +15,10 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using weft_test::let_others_run;
 using weft_test::on_this_loop;
 
 namespace {
-
-weft::coro<void> let_others_run(int turns = 3) {
-    for (int i = 0; i < turns; ++i) co_await weft::sleep(0ms);
-}
 
 class QueueOnWorkers : public ::testing::TestWithParam<unsigned> {};
 INSTANTIATE_TEST_SUITE_P(Queue, QueueOnWorkers, weft_test::worker_counts(), weft_test::workers_name);
