@@ -5,6 +5,7 @@
 #include "diagnostics.hpp"
 #include "worker.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace weft {
@@ -44,6 +45,58 @@ event_loop::~event_loop() {
         } catch (...) {
         }
     }
+    // After close(): the frames it destroyed may have deregistered from the
+    // driver. Objects that outlive the loop keep the driver itself alive.
+    if (detail::io_driver* d = io_driver()) d->detach();
+}
+
+void event_loop::install_io_driver(detail::io_driver* d) {
+    if (!d) throw value_error("install_io_driver(): null driver");
+    if (is_running() && !on_loop_thread())
+        throw error("install_io_driver(): only the thread running the loop may install its driver");
+    if (io_driver()) throw error("install_io_driver(): the loop has an I/O driver already");
+    // Taken under the inbox lock, so a thread that sees sleeping_ under the
+    // same lock sees the driver too (notify_sleeper).
+    std::lock_guard<std::mutex> g(inbox_mutex_);
+    io_driver_.store(d, std::memory_order_relaxed);
+}
+
+void event_loop::notify_sleeper() noexcept {
+    // The caller saw sleeping_ under inbox_mutex_; the driver, if any, was
+    // installed before the loop thread set sleeping_ under the same lock.
+    if (detail::io_driver* d = io_driver())
+        d->wake();
+    else
+        inbox_cv_.notify_one();
+}
+
+template <class Pred>
+void event_loop::sleep_locked(std::unique_lock<std::mutex>& g, Pred woken) {
+    if (woken()) return;
+    if (detail::io_driver* d = io_driver()) {
+        // Wakers that see sleeping_ write the driver's eventfd, which makes
+        // this poll (or the next one) return at once: no wake is lost
+        // between the unlock and the poll.
+        std::chrono::nanoseconds timeout(-1);
+        if (!timers_.empty())
+            timeout = std::max(std::chrono::nanoseconds(0),
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   timers_.next_deadline() - clock::now()));
+        g.unlock();
+        try {
+            d->poll(timeout);
+        } catch (...) {
+            g.lock();
+            call_exception_handler({"I/O driver poll failed", std::current_exception(), {}});
+            return;
+        }
+        g.lock();
+        return;
+    }
+    if (timers_.empty())
+        inbox_cv_.wait(g, woken);
+    else
+        inbox_cv_.wait_until(g, timers_.next_deadline(), woken);
 }
 
 void event_loop::check_open(const char* what) const {
@@ -101,7 +154,7 @@ void event_loop::post_remote(detail::runnable* r) noexcept {
         inbox_hint_.store(true, std::memory_order_relaxed);
         wake = sleeping_;
     }
-    if (wake) inbox_cv_.notify_one();
+    if (wake) notify_sleeper();
 }
 
 void event_loop::wake() noexcept {
@@ -111,7 +164,7 @@ void event_loop::wake() noexcept {
         wake_pending_ = true;
         wake = sleeping_;
     }
-    if (wake) inbox_cv_.notify_one();
+    if (wake) notify_sleeper();
 }
 
 void event_loop::schedule(detail::runnable* r) noexcept {
@@ -233,7 +286,7 @@ void event_loop::stop() noexcept {
         std::lock_guard<std::mutex> g(inbox_mutex_);
         wake = sleeping_;
     }
-    if (wake) inbox_cv_.notify_one();
+    if (wake) notify_sleeper();
 }
 
 void event_loop::run_forever() {
@@ -267,12 +320,7 @@ void event_loop::wait_for_work() {
     auto woken = [this] {
         return !inbox_.empty() || wake_pending_ || stop_requested_.load(std::memory_order_acquire);
     };
-    if (!woken()) {
-        if (timers_.empty())
-            inbox_cv_.wait(g, woken);
-        else
-            inbox_cv_.wait_until(g, timers_.next_deadline(), woken);
-    }
+    sleep_locked(g, woken);
     sleeping_ = false;
     wake_pending_ = false;
     ready_.splice(inbox_);
@@ -326,16 +374,15 @@ void event_loop::run_once() {
             auto quiet = [this] {
                 return !inbox_.empty() || stop_requested_.load(std::memory_order_acquire);
             };
-            if (timers_.empty())
-                inbox_cv_.wait(g, quiet);
-            else
-                inbox_cv_.wait_until(g, timers_.next_deadline(), quiet);
+            sleep_locked(g, quiet);
             sleeping_ = false;
         }
         ready_.splice(inbox_);
         inbox_hint_.store(false, std::memory_order_relaxed);
     } else {
         drain_inbox();
+        // Busy: look at I/O without blocking, as asyncio's select(0).
+        poll_io();
     }
     fire_due_timers();
     // Run what was ready when this iteration began; what those items make

@@ -89,6 +89,7 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     for (unsigned i = 0; i < opts_.workers; ++i) {
         auto loop = std::make_unique<event_loop>();
         loop->set_debug(debug);
+        loop->set_preferred_io_backend(opts_.io_backend);
         loop->slow_callback_duration = opts_.slow_callback_duration;
         loop->set_idle_observer([this] {
             std::lock_guard<std::mutex> g(idle_mutex_);

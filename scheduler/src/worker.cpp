@@ -214,6 +214,13 @@ void worker::run_step(runnable* r) noexcept {
     flush_batch();
 }
 
+void worker::poll_io_while_busy() {
+    until_io_poll_ = std::max(1u, pool_.options().io_poll_interval);
+    if (!loop_.io_driver()) return;
+    loop_.poll_io();
+    flush_batch();  // the tasks that I/O readiness woke
+}
+
 void worker::park() {
     pool_.add_sleeper(index_);
     // Second half of the Dekker pair with notify_one (see worker.hpp): the
@@ -248,6 +255,7 @@ void worker::run() {
             if (!r) break;
             run_step(r);
             did = true;
+            if (--until_io_poll_ == 0) poll_io_while_busy();
             if (loop_.inbox_hint_.load(std::memory_order_relaxed)) break;
         }
         // The FIFO is not empty when next_task() has just moved an exhausted

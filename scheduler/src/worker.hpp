@@ -101,6 +101,9 @@ private:
     /// Returns how many items ran.
     std::size_t run_loop_bound() ;
     void park();
+    /// Every options().io_poll_interval steps: polls the loop's I/O driver
+    /// without blocking, so readiness is seen while work is queued.
+    void poll_io_while_busy();
     std::uint64_t random() noexcept;
 
     worker_pool& pool_;
@@ -113,6 +116,8 @@ private:
     /// Steps left before the next look at the injection queue ahead of the
     /// deque (options().global_queue_interval), so injected work is not starved.
     unsigned until_injection_look_ = 1;
+    /// Steps left before the next non-blocking poll of the I/O driver.
+    unsigned until_io_poll_ = 1;
     std::uint64_t rng_;
     bool searching_ = false;
 

@@ -27,4 +27,5 @@
 /// `limit_overrun_error`, `cancelled_error`, `timeout_error`) are declared
 /// in <weft/errors.hpp>.
 
+#include <weft/io/socket_address.hpp>
 #include <weft/scheduler.hpp>

@@ -13,19 +13,23 @@
 #pragma once
 
 #include <weft/errors.hpp>
+#include <weft/scheduler/detail/io_driver.hpp>
 #include <weft/scheduler/detail/runnable.hpp>
 #include <weft/scheduler/detail/spinlock.hpp>
 #include <weft/scheduler/detail/timer_queue.hpp>
 #include <weft/scheduler/detail/unique_function.hpp>
+#include <weft/scheduler/io_backend.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -54,6 +58,7 @@ class task;
 template <class T>
 class future;
 class event_loop;
+class socket_address;
 
 namespace detail {
 class task_base;
@@ -213,6 +218,35 @@ public:
     bool is_running() const noexcept { return running_.load(std::memory_order_acquire); }
     bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
+    // --- file descriptors and sockets ------------------------------------------------
+    // Declared here for asyncio's spelling (loop.add_reader, loop.sock_recv);
+    // defined by weft::io, which installs the loop's reactor on first use.
+    // Loop thread only; fd is the application's (never closed by the loop)
+    // and must be non-blocking for the sock_* calls.
+
+    /// Calls f() on this loop while fd is readable (level-triggered, as
+    /// asyncio), until remove_reader(fd). Replaces an earlier reader of fd.
+    void add_reader(int fd, std::function<void()> f);
+    /// True if a reader was registered for fd.
+    bool remove_reader(int fd);
+    void add_writer(int fd, std::function<void()> f);
+    bool remove_writer(int fd);
+    /// Receives up to buf.size() bytes from the socket; 0 at end of stream.
+    coro<std::size_t> sock_recv(int fd, std::span<std::byte> buf);
+    /// Sends every byte of data (MSG_NOSIGNAL: never SIGPIPE).
+    coro<void> sock_sendall(int fd, std::span<const std::byte> data);
+    /// Accepts a connection on a listening socket: the new non-blocking,
+    /// close-on-exec fd (the caller owns it) and the peer's address.
+    coro<std::pair<int, socket_address>> sock_accept(int fd);
+    /// Connects the socket to `to`, waiting for the handshake.
+    coro<void> sock_connect(int fd, socket_address to);
+    /// Runs f() on this loop when signal sig arrives (any thread of the
+    /// process may receive it), until remove_signal_handler(sig). Throws
+    /// value_error for SIGKILL/SIGSTOP or an invalid number.
+    void add_signal_handler(int sig, std::function<void()> f);
+    /// True if a handler was registered for sig.
+    bool remove_signal_handler(int sig);
+
     // --- errors and debugging -----------------------------------------------------
     void set_exception_handler(exception_handler h);
     exception_handler get_exception_handler() const;
@@ -265,6 +299,24 @@ public:
     std::size_t ready_count() const noexcept { return ready_.size(); }
     /// Called with the loop's task count once it drops to zero (runtime shutdown).
     void set_idle_observer(std::function<void()> f) { idle_observer_ = std::move(f); }
+    /// The loop's I/O driver, or null until weft::io installs one.
+    detail::io_driver* io_driver() const noexcept {
+        // Relaxed: only the loop's own thread installs the driver, and other
+        // threads read it under inbox_mutex_ (see notify_sleeper).
+        return io_driver_.load(std::memory_order_relaxed);
+    }
+    /// Makes the loop park in d (the loop takes ownership and calls
+    /// d->detach() when it is destroyed). Loop thread, or before the loop
+    /// runs; throws weft::error if a driver is installed already.
+    void install_io_driver(detail::io_driver* d);
+    /// The backend asked for by the runtime's options (automatic for a
+    /// standalone loop).
+    weft::io_backend preferred_io_backend() const noexcept { return io_backend_; }
+    void set_preferred_io_backend(weft::io_backend b) noexcept { io_backend_ = b; }
+    /// Polls the I/O driver without blocking, if there is one. Loop thread.
+    void poll_io() {
+        if (detail::io_driver* d = io_driver()) d->poll(std::chrono::nanoseconds(0));
+    }
 
 private:
     friend class detail::worker;
@@ -301,6 +353,13 @@ private:
     /// Waits until the inbox has items, wake() or stop() is called, or the
     /// next timer is due; then moves the inbox to the ready FIFO.
     void wait_for_work();
+    /// Blocks (inbox_mutex_ held in g, sleeping_ set) until `woken()` or the
+    /// next timer: in the I/O driver if there is one, else on inbox_cv_.
+    template <class Pred>
+    void sleep_locked(std::unique_lock<std::mutex>& g, Pred woken);
+    /// Interrupts the sleep of the loop thread (after sleeping_ was seen true
+    /// under inbox_mutex_).
+    void notify_sleeper() noexcept;
 
     // Owned by the running thread.
     detail::runnable_fifo ready_;
@@ -319,6 +378,8 @@ private:
     // (relaxed: a missed post is seen on the next tick or before parking).
     std::atomic<bool> inbox_hint_{false};
     detail::worker* worker_ = nullptr;
+    std::atomic<detail::io_driver*> io_driver_{nullptr};
+    weft::io_backend io_backend_ = weft::io_backend::automatic;
 
     std::atomic<bool> running_{false};
     std::atomic<bool> closed_{false};

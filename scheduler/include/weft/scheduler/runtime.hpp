@@ -19,6 +19,7 @@
 #include <weft/scheduler/concurrent_future.hpp>
 #include <weft/scheduler/coro.hpp>
 #include <weft/scheduler/event_loop.hpp>
+#include <weft/scheduler/io_backend.hpp>
 #include <weft/scheduler/pinning.hpp>
 #include <weft/scheduler/topology.hpp>
 
@@ -31,8 +32,6 @@
 
 namespace weft {
 
-enum class io_backend { automatic, epoll, io_uring };
-
 struct runtime_options {
     /// Number of workers; 0 means the WEFT_WORKERS environment variable if
     /// set, else one per allowed core.
@@ -42,6 +41,8 @@ struct runtime_options {
     weft::pinning pinning{};
     /// Steal from nearby workers first (same cache, then same NUMA node).
     bool numa_aware_stealing = true;
+    /// The reactor each worker blocks in once a task of it uses I/O;
+    /// WEFT_IO_BACKEND ("epoll" or "io_uring") overrides it.
     weft::io_backend io_backend = weft::io_backend::automatic;
     /// Debug mode (also enabled by WEFT_DEBUG=1): reports never-awaited
     /// coroutines and slow callbacks.
@@ -51,7 +52,8 @@ struct runtime_options {
     std::size_t local_queue_capacity = 256;
     /// Every this many ticks a worker looks at the shared injection queue first.
     unsigned global_queue_interval = 61;
-    /// Every this many ticks a worker polls its reactor without blocking.
+    /// Every this many task steps a busy worker polls its reactor without
+    /// blocking, so I/O readiness is seen while it has work queued.
     unsigned io_poll_interval = 61;
 };
 

@@ -10,7 +10,7 @@
 // arrival (or ones that steal them).
 #pragma once
 
-#include <weft/sync/detail/waiter_queue.hpp>
+#include <weft/scheduler/detail/waiter_queue.hpp>
 
 #include <coroutine>
 #include <cstddef>

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <weft/scheduler/coro.hpp>
-#include <weft/sync/detail/waiter_queue.hpp>
+#include <weft/scheduler/detail/waiter_queue.hpp>
 #include <weft/sync/lock.hpp>
 
 #include <cstddef>

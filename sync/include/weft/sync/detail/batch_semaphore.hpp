@@ -10,7 +10,7 @@
 // and only what is left over becomes available.
 #pragma once
 
-#include <weft/sync/detail/waiter_queue.hpp>
+#include <weft/scheduler/detail/waiter_queue.hpp>
 
 #include <atomic>
 #include <coroutine>

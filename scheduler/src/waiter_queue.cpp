@@ -1,4 +1,4 @@
-#include <weft/sync/detail/waiter_queue.hpp>
+#include <weft/scheduler/detail/waiter_queue.hpp>
 
 namespace weft::detail {
 

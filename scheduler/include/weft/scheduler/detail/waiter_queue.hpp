@@ -1,6 +1,6 @@
-// The waiter core every primitive of weft::sync is built on: an intrusive
-// FIFO of suspended tasks, guarded by the primitive's spinlock, each waiting
-// for a verdict (granted, closed, broken...).
+// The waiter core of weft::sync's primitives and of weft::io's readiness
+// waits: an intrusive FIFO of suspended tasks, guarded by the owner's
+// spinlock, each waiting for a verdict (granted, closed, broken...).
 //
 // Protocol (DESIGN.md, "Cancellation protocol"). A waiter publishes a wait
 // token with task_base::begin_wait, links its node under the lock, and then
