@@ -233,6 +233,8 @@ void worker::park() {
     parks_.bump();
     if (trace) trace->end(trace_event::run);
     loop_.wait_for_work();
+    // The I/O driver's poll may have woken tasks onto this worker's batch.
+    flush_batch();
     if (trace) trace->begin(trace_event::run);
     wakes_.bump();
     pool_.remove_sleeper(index_);

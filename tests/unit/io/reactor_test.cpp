@@ -83,6 +83,31 @@ TEST_P(io_test, AnotherThreadWakesALoopParkedInTheReactor) {
     }
 }
 
+TEST_P(io_test, ATaskWokenByIoWhileEveryWorkerParksRuns) {
+    // The reader parks in the reactor with no timer pending and no other
+    // work anywhere; only the readiness of its socket can wake it.
+    socket_pair sp;
+    weft::runtime rt(options());
+    auto reader = [](int fd) -> weft::coro<std::string> {
+        std::byte buf[16];
+        const std::size_t n = co_await weft::get_running_loop().sock_recv(fd, buf);
+        co_return std::string(reinterpret_cast<const char*>(buf), n);
+    };
+    auto parks = [&rt] {
+        std::uint64_t n = 0;
+        for (const auto& m : rt.metrics()) n += m.parks;
+        return n;
+    };
+    auto result = rt.submit(reader(sp.fd[1]));
+    // Wait (bounded) until every worker parked after the reader suspended.
+    const auto deadline = weft::clock::now() + std::chrono::seconds(20);
+    const std::uint64_t before = parks();
+    while (parks() < before + GetParam().workers && weft::clock::now() < deadline)
+        std::this_thread::yield();
+    ASSERT_EQ(::write(sp.fd[0], "wake", 4), 4);
+    EXPECT_EQ(result.result(std::chrono::seconds(20)), "wake");
+}
+
 TEST_P(io_test, SockRecvWaitsForDataAndSockSendallSendsIt) {
     socket_pair sp;
     auto body = [](int a, int b) -> weft::coro<std::string> {
