@@ -27,5 +27,9 @@
 /// `limit_overrun_error`, `cancelled_error`, `timeout_error`) are declared
 /// in <weft/errors.hpp>.
 
+#include <weft/io/datagram.hpp>
+#include <weft/io/dns.hpp>
+#include <weft/io/process.hpp>
 #include <weft/io/socket_address.hpp>
+#include <weft/io/streams.hpp>
 #include <weft/scheduler.hpp>

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <netdb.h>
@@ -34,10 +35,18 @@ struct getaddrinfo_options {
     int flags = 0;     ///< AI_* flags (AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST...)
 };
 
+/// The error category of getaddrinfo's EAI_* codes (messages from
+/// gai_strerror). EAI_SYSTEM is reported as the errno it stands for, in
+/// std::system_category().
+const std::error_category& gai_category() noexcept;
+
 /// Resolves host (a name or a numeric address; empty for the wildcard with
 /// AI_PASSIVE) and service (a port number or a service name). Throws
-/// std::system_error naming the host and the resolver's message (its
-/// gai_category) when the lookup fails, e.g. for an unknown name.
+/// std::system_error naming the host, the service and the resolver's
+/// message (its gai_category) when the lookup fails, e.g. for an unknown
+/// name; value_error for a host or service with an embedded NUL. Numeric
+/// hosts with numeric services are converted at once, without the pool.
+/// Inside a task only.
 coro<std::vector<address_info>> getaddrinfo(std::string host, std::string service,
                                             getaddrinfo_options opts = {});
 coro<std::vector<address_info>> getaddrinfo(std::string host, std::uint16_t port,
