@@ -45,6 +45,7 @@ event_loop::~event_loop() {
         } catch (...) {
         }
     }
+    while (remote_callers_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
     // After close(): the frames it destroyed may have deregistered from the
     // driver. Objects that outlive the loop keep the driver itself alive.
     if (detail::io_driver* d = io_driver()) d->detach();
@@ -146,7 +147,24 @@ void event_loop::post_ready(detail::runnable* r) noexcept {
         post_remote(r);
 }
 
+namespace {
+/// Counts a post_remote() / wake() call in progress (see remote_callers_).
+struct remote_call {
+    std::atomic<unsigned>& n;
+    explicit remote_call(std::atomic<unsigned>& c) noexcept : n(c) {
+        // Relaxed: what is posted is published after this (inbox_mutex_),
+        // and the destructor runs only after that was consumed.
+        n.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~remote_call() {
+        // Release: pairs with the destructor's acquire load.
+        n.fetch_sub(1, std::memory_order_release);
+    }
+};
+} // namespace
+
 void event_loop::post_remote(detail::runnable* r) noexcept {
+    remote_call busy(remote_callers_);
     bool wake;
     {
         std::lock_guard<std::mutex> g(inbox_mutex_);
@@ -158,6 +176,7 @@ void event_loop::post_remote(detail::runnable* r) noexcept {
 }
 
 void event_loop::wake() noexcept {
+    remote_call busy(remote_callers_);
     bool wake;
     {
         std::lock_guard<std::mutex> g(inbox_mutex_);

@@ -168,6 +168,9 @@ void runtime::shutdown() noexcept {
     for (auto& l : loops_) l->stop();
     for (auto& t : threads_)
         if (t.joinable()) t.join();
+    // A thread outside the runtime that woke the last task (completing a
+    // future) may still be inside inject(): let it leave first.
+    pool_->wait_for_injectors();
     // Steps still queued belong to tasks that close() destroys below; the
     // queues hold no references.
     pool_->discard_queued();

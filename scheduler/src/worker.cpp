@@ -6,6 +6,7 @@
 #include <weft/scheduler/task.hpp>
 
 #include <algorithm>
+#include <thread>
 #include <cstdlib>
 
 namespace weft::detail {
@@ -322,6 +323,7 @@ worker_pool::~worker_pool() {
 }
 
 void worker_pool::inject(runnable* r) noexcept {
+    injector_guard busy(*this);
     {
         spin_guard g(inject_lock_);
         injected_.push(r);
@@ -333,6 +335,7 @@ void worker_pool::inject(runnable* r) noexcept {
 
 void worker_pool::inject_all(runnable_fifo& list) noexcept {
     if (list.empty()) return;
+    injector_guard busy(*this);
     {
         spin_guard g(inject_lock_);
         injected_.splice(list);
@@ -353,6 +356,10 @@ runnable* worker_pool::pop_injected(runnable_fifo& extra, std::size_t max_extra)
     // Relaxed: a hint (see inject()); pairs with no load.
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
     return r;
+}
+
+void worker_pool::wait_for_injectors() const noexcept {
+    while (injectors_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 void worker_pool::notify_one() noexcept {

@@ -166,8 +166,29 @@ public:
     /// Drops every queued step of every worker and the injection queue.
     void discard_queued() noexcept;
     std::vector<worker_metrics> metrics() const;
+    /// Waits until no inject() / inject_all() call is still running (they
+    /// may come from threads outside the runtime, and touch the pool and
+    /// the loops after the step they queued already ran). Shutdown calls it
+    /// before the pool and the loops go.
+    void wait_for_injectors() const noexcept;
 
 private:
+    /// Counts inject() / inject_all() calls in progress.
+    struct injector_guard {
+        const worker_pool& p;
+        explicit injector_guard(const worker_pool& pool) noexcept : p(pool) {
+            // Relaxed: the queued step is published after this (the inject
+            // lock), and shutdown can only begin waiting after that step ran.
+            p.injectors_.fetch_add(1, std::memory_order_relaxed);
+        }
+        ~injector_guard() {
+            // Release: pairs with the acquire load in wait_for_injectors(), so
+            // everything this call touched happens before the pool goes.
+            p.injectors_.fetch_sub(1, std::memory_order_release);
+        }
+    };
+    mutable std::atomic<unsigned> injectors_{0};
+
     runtime_options opts_;
     std::vector<std::unique_ptr<worker>> workers_;
     bool chaos_ = false;

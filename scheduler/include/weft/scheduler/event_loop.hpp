@@ -379,6 +379,10 @@ private:
     std::atomic<bool> inbox_hint_{false};
     detail::worker* worker_ = nullptr;
     std::atomic<detail::io_driver*> io_driver_{nullptr};
+    // post_remote() / wake() calls in progress: the destructor waits for
+    // them, because a poster may still be notifying after the item it
+    // posted ran and the loop's owner went on to destroy the loop.
+    std::atomic<unsigned> remote_callers_{0};
     weft::io_backend io_backend_ = weft::io_backend::automatic;
 
     std::atomic<bool> running_{false};
