@@ -360,6 +360,11 @@ TEST_P(stream_fault_test, AcceptingWithoutDescriptorsBacksOffReportsOnceAndServe
 
 weft::coro<void> read_until_end(weft::stream_reader r, weft::stream_writer) { (void)co_await r.read(); }
 
+// A peer that never reads: the runtime's shutdown cancels it.
+weft::coro<void> never_read(weft::stream_reader, weft::stream_writer) {
+    co_await weft::sleep(std::chrono::hours(1));
+}
+
 weft::coro<void> hold(weft::stream_reader r, weft::stream_writer w) {
     (void)co_await r.read();
     w.close();
@@ -377,9 +382,11 @@ TEST_P(stream_fault_test, ARuntimeShutsDownWithServersAndConnectionsOpen) {
             auto u = co_await weft::open_unix_connection(path);
             (void)weft::create_task(hold(u.first, u.second));
         }
-        // A writer whose peer never reads: its background send is pending.
-        auto c = co_await weft::open_connection("127.0.0.1", tcp.sockets().at(0).port());
-        c.second.write(std::string(8 * 1024 * 1024, 'x'));
+        // A writer whose peer never reads: its background send is pending
+        // (32 MiB is more than the loopback socket buffers can take).
+        weft::server silent = co_await weft::start_server(never_read, "127.0.0.1", 0);
+        auto c = co_await weft::open_connection("127.0.0.1", silent.sockets().at(0).port());
+        c.second.write(std::string(32 * 1024 * 1024, 'x'));
         EXPECT_GT(c.second.write_buffer_size(), 0u);
         co_await weft::sleep(20ms);
         // Returning with all of it open: the runtime cancels every task.
