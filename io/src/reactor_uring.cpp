@@ -5,8 +5,8 @@
 // is also the only access to the submission queue: the wait uses
 // IORING_FEAT_EXT_ARG, so it never queues a timeout entry of its own.
 //
-// user_data is the source's address (at least 8-aligned), or one of the
-// tags below. A multishot poll ends with a completion without
+// user_data is the source's address (at least 8-aligned), that address
+// with remove_bit for its POLL_REMOVE, or one of the tags below. A multishot poll ends with a completion without
 // IORING_CQE_F_MORE: when the source was removed, that is where the reactor
 // drops its reference; otherwise (the kernel ended it, for instance on a
 // completion-queue overflow) it is armed again.
@@ -27,6 +27,8 @@ namespace {
 
 constexpr std::uint64_t wake_tag = 1;
 constexpr std::uint64_t ignore_tag = 2;
+// The POLL_REMOVE of a source: its address with this bit set.
+constexpr std::uint64_t remove_bit = 1;
 constexpr unsigned source_mask = POLLIN | POLLOUT | POLLRDHUP;
 constexpr std::uint32_t flag_removing = 1;
 
@@ -90,10 +92,7 @@ public:
             return;
         }
         s.reactor_flags |= flag_removing;
-        io_uring_sqe* sqe = sqe_locked();
-        io_uring_prep_poll_remove(sqe, reinterpret_cast<std::uint64_t>(&s));
-        io_uring_sqe_set_data64(sqe, ignore_tag);
-        io_uring_submit(&ring_);
+        submit_remove_locked(s);
     }
 
     void poll(std::chrono::nanoseconds timeout) override {
@@ -119,6 +118,13 @@ public:
             if (ud == wake_tag) {
                 wake_.consume();
                 if (!more) rearm(wake_.fd(), wake_tag, nullptr);
+                continue;
+            }
+            if (ud & remove_bit) {
+                // POLL_REMOVE fails with EALREADY while the kernel is
+                // handling a wake-up of the poll, which then stays armed
+                // (and would never post its final completion): ask again.
+                if (res == -EALREADY) retry_remove(reinterpret_cast<io_source*>(ud & ~remove_bit));
                 continue;
             }
             auto* s = reinterpret_cast<io_source*>(ud);
@@ -165,6 +171,21 @@ private:
         io_uring_sqe* sqe = sqe_locked();
         io_uring_prep_poll_multishot(sqe, fd, ud == wake_tag ? POLLIN : source_mask);
         io_uring_sqe_set_data64(sqe, ud);
+    }
+
+    void submit_remove_locked(io_source& s) noexcept {
+        io_uring_sqe* sqe = sqe_locked();
+        io_uring_prep_poll_remove(sqe, reinterpret_cast<std::uint64_t>(&s));
+        io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(&s) | remove_bit);
+        io_uring_submit(&ring_);
+    }
+
+    /// A POLL_REMOVE came back EALREADY: the source is still registered
+    /// (its final completion has not come), so its address is valid.
+    void retry_remove(io_source* s) noexcept {
+        std::lock_guard<std::mutex> g(lock_);
+        if (detached_ || !registered_.count(s) || !(s->reactor_flags & flag_removing)) return;
+        submit_remove_locked(*s);
     }
 
     /// After a final completion: arms the poll again, or, for a removed
