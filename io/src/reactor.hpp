@@ -34,9 +34,14 @@ namespace weft::detail {
 
 class reactor : public io_driver {
 public:
-    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void add_ref() noexcept {
+        // Relaxed: the caller already holds a reference (no free can race);
+        // ordering for the free comes from release()'s acq_rel fetch_sub.
+        refs_.fetch_add(1, std::memory_order_relaxed);
+    }
     void release() noexcept {
-        // acq_rel: the last holder sees every other holder's writes.
+        // acq_rel: pairs with the other holders' fetch_sub here, so the last
+        // holder sees every other holder's writes before it deletes.
         if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
     }
 

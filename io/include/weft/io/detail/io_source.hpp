@@ -67,6 +67,7 @@ public:
     std::uint32_t seq(io_dir d) const noexcept {
         return seq_[index(d)].load(std::memory_order_acquire);
     }
+    /// Acquire: pairs with the acq_rel exchange in shutdown().
     bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
     class ready_awaiter {
@@ -97,10 +98,15 @@ public:
     /// the last reference goes.
     void shutdown() noexcept;
 
-    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void add_ref() noexcept {
+        // Relaxed: the caller already holds a reference; the free is ordered
+        // by release()'s acq_rel fetch_sub.
+        refs_.fetch_add(1, std::memory_order_relaxed);
+    }
     void release() noexcept {
-        // acq_rel: the last release sees every other holder's writes before
-        // it closes the descriptor and frees the source.
+        // acq_rel: pairs with the other holders' fetch_sub here, so the last
+        // release sees every other holder's writes before it closes the
+        // descriptor and frees the source.
         if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
     }
 
