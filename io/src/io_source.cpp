@@ -16,7 +16,10 @@ io_source::~io_source() {
     reactor_->release();
 }
 
-void io_source::notify(bool readable, bool writable) noexcept {
+void io_source::notify(bool readable, bool writable, bool hangup) noexcept {
+    // Release, and before the sequence bumps below: a reader that loads the
+    // bumped sequence (acquire) then sees the hang-up in hung_up().
+    if (hangup) hung_up_.store(true, std::memory_order_release);
     for (io_dir d : {io_dir::read, io_dir::write}) {
         if (d == io_dir::read ? !readable : !writable) continue;
         waiter_queue& q = waiters_[index(d)];

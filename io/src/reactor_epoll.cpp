@@ -86,7 +86,7 @@ public:
             }
             const bool err = (e & (EPOLLERR | EPOLLHUP)) != 0;
             s->notify(err || (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)),
-                      err || (e & EPOLLOUT));
+                      err || (e & EPOLLOUT), err || (e & EPOLLRDHUP));
         }
     }
 

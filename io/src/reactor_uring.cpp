@@ -130,9 +130,10 @@ public:
             auto* s = reinterpret_cast<io_source*>(ud);
             if (res > 0) {
                 const bool err = (res & (POLLERR | POLLHUP)) != 0;
-                s->notify(err || (res & (POLLIN | POLLRDHUP | POLLPRI)), err || (res & POLLOUT));
+                s->notify(err || (res & (POLLIN | POLLRDHUP | POLLPRI)), err || (res & POLLOUT),
+                          err || (res & POLLRDHUP));
             } else if (res < 0 && res != -ECANCELED) {
-                s->notify(true, true);  // let the operation see the error itself
+                s->notify(true, true, true);  // let the operation see the error itself
             }
             if (!more) rearm(s->fd(), ud, s);
         }

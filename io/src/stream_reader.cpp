@@ -80,6 +80,9 @@ coro<std::string> do_read(transport_ptr tp, std::ptrdiff_t n) {
         co_return t.take(t.buffered().size());
     }
     const auto want = static_cast<std::size_t>(n);
+    // One recv takes up to the limit, as asyncio's transport does, so that
+    // small read(n) calls are served from the buffer; the storage is given
+    // back whenever the reader parks on an empty buffer.
     if (t.buffered().empty()) (void)co_await t.fill(std::max(want, t.limit()));
     co_return t.take(std::min(want, t.buffered().size()));
 }

@@ -248,11 +248,26 @@ coro<bool> stream_transport::fill(std::size_t max_bytes) {
     for (;;) {
         if (s->closed()) throw_closed(what);
         const auto seen = s->seq(io_dir::read);
+        if (drained_ && seen == drained_seq_ && !s->hung_up()) {
+            // No edge since the short read that emptied the queue: any data
+            // that came after it brings an edge, which moves the sequence.
+            // Not after a hang-up: a FIN (or an error) reported in the same
+            // edge as the data is still queued behind it, and no further
+            // edge will announce it.
+            rbuf_.release_if_empty();
+            co_await s->ready(io_dir::read, seen);
+            continue;
+        }
+        drained_ = false;
         char* p = rbuf_.prepare(want);
         const ssize_t n = kind_ == kind::socket ? ::recv(s->fd(), p, want, 0) : ::read(s->fd(), p, want);
         if (n > 0) {
             rbuf_.commit(static_cast<std::size_t>(n));
             publish_read_size();
+            if (static_cast<std::size_t>(n) < want) {
+                drained_ = true;
+                drained_seq_ = seen;
+            }
             co_return true;
         }
         if (n == 0) {
@@ -263,7 +278,9 @@ coro<bool> stream_transport::fill(std::size_t max_bytes) {
         if (e == EINTR) continue;
         if (would_block(e)) {
             // Cancelled here, the task loses nothing: bytes are only ever
-            // added to the buffer by a successful recv above.
+            // added to the buffer by a successful recv above. An empty
+            // buffer gives its storage back while the connection is idle.
+            rbuf_.release_if_empty();
             co_await s->ready(io_dir::read, seen);
             continue;
         }

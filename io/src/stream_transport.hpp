@@ -78,6 +78,13 @@ public:
     /// Removes and returns the first n bytes (n <= size()).
     std::string take(std::size_t n);
     void clear() noexcept { consume(size()); }
+    /// Frees the storage if the buffer is empty: a reader parked on an idle
+    /// connection then holds no buffer.
+    void release_if_empty() noexcept {
+        if (!empty()) return;
+        buf_.reset();
+        cap_ = begin_ = end_ = 0;
+    }
 
 private:
     std::unique_ptr<char[]> buf_;
@@ -221,6 +228,13 @@ private:
     std::atomic<bool> reading_{false};
     byte_buffer rbuf_;
     std::exception_ptr read_error_;
+    // A recv that returned fewer bytes than asked emptied the kernel's
+    // queue: until the read sequence moves past drained_seq_, the next
+    // fill() waits for readiness instead of trying a recv that would only
+    // say EAGAIN (one system call per request saved on request/response
+    // traffic).
+    bool drained_ = false;
+    std::uint32_t drained_seq_ = 0;
     // Release stores by the reader, acquire loads in at_eof().
     std::atomic<bool> eof_{false};
     std::atomic<std::size_t> rsize_{0};

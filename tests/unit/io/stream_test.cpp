@@ -121,6 +121,32 @@ TEST_P(stream_test, ReadWaitsForDataSentLater) {
     run(body());
 }
 
+// Data and the peer's FIN reported in one readiness edge: the read that
+// takes the data comes back short, and the end of stream behind it must
+// still be seen although no further edge will come.
+TEST_P(stream_test, EndOfStreamReportedWithTheLastDataIsSeen) {
+    auto body = []() -> weft::coro<void> {
+        socket_streams p;
+        auto reading = [](weft::stream_reader r) -> weft::coro<std::string> {
+            std::string first = co_await r.read(100);
+            std::string second = co_await r.read(100);
+            co_return first + "|" + second;
+        };
+        auto reader = weft::create_task(reading(p.r));
+        // Let the reader park on an empty socket first, so that the data and
+        // the FIN below reach its reactor as one edge (if it has not parked
+        // yet, they are read at once and the test passes all the same).
+        co_await weft::sleep(20ms);
+        p.send("hello");
+        p.shut_write();
+        auto bounded = weft::wait_for(std::move(reader), 5s);
+        std::string got = co_await bounded;
+        EXPECT_EQ(got, "hello|");
+        EXPECT_TRUE(p.r.at_eof());
+    };
+    run(body());
+}
+
 TEST_P(stream_test, ReadlineSplitsLinesAndReturnsTheRestAtEndOfStream) {
     auto body = []() -> weft::coro<void> {
         socket_streams p;

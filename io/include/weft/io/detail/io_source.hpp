@@ -90,8 +90,15 @@ public:
     ready_awaiter ready(io_dir d, std::uint32_t seen) noexcept { return {*this, d, seen}; }
 
     /// Reactor side: the kernel reported the fd ready for reading and/or
-    /// writing (errors and hang-ups count as both). Any thread.
-    void notify(bool readable, bool writable) noexcept;
+    /// writing (errors and hang-ups count as both). hangup: the report
+    /// included a peer hang-up or an error (EPOLLRDHUP, EPOLLHUP, EPOLLERR),
+    /// which stays in the queue after the data before it is read. Any thread.
+    void notify(bool readable, bool writable, bool hangup = false) noexcept;
+
+    /// Whether any report so far included a hang-up or an error. Acquire:
+    /// pairs with the release store in notify(); a caller that saw the
+    /// sequence number of that report (seq() is acquire too) sees it set.
+    bool hung_up() const noexcept { return hung_up_.load(std::memory_order_acquire); }
 
     /// Marks the source closed, wakes every waiter and deregisters it from
     /// its reactor. Idempotent; any thread. The descriptor stays open until
@@ -128,6 +135,7 @@ private:
     reactor* const reactor_;  // holds a reference (reactors are counted too)
     std::atomic<std::uint32_t> refs_{1};
     std::atomic<bool> closed_{false};
+    std::atomic<bool> hung_up_{false};
     std::atomic<std::uint32_t> seq_[2] = {0, 0};
     waiter_queue waiters_[2];
 };
