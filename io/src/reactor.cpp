@@ -32,7 +32,11 @@ weft::io_backend backend_from_environment(weft::io_backend asked) {
 reactor& reactor::install(event_loop& loop) {
     const weft::io_backend want = backend_from_environment(loop.preferred_io_backend());
     reactor* r = nullptr;
-    if (want != weft::io_backend::epoll) {
+    // automatic means epoll: the io_uring backend polls readiness through the
+    // ring and then makes the same recv/send calls, which costs about twice
+    // the CPU per request of epoll on small request/response traffic
+    // (bench/RESULTS.md, the quiet-machine echo re-run).
+    if (want == weft::io_backend::io_uring) {
         std::string why;
         r = make_uring_reactor(why);
         if (!r && want == weft::io_backend::io_uring && loop.get_debug())

@@ -294,6 +294,11 @@ TEST(IoBackend, AnUnknownWeftIoBackendValueIsAValueError) {
     ::unsetenv("WEFT_IO_BACKEND");
 }
 
+TEST(IoBackend, AutomaticChoosesEpoll) {
+    ::unsetenv("WEFT_IO_BACKEND");
+    EXPECT_EQ(weft_test::effective_backend(weft::io_backend::automatic), weft::io_backend::epoll);
+}
+
 TEST(IoBackend, WeftIoBackendOverridesTheOptions) {
     ::setenv("WEFT_IO_BACKEND", "epoll", 1);
     EXPECT_EQ(weft_test::effective_backend(weft::io_backend::io_uring), weft::io_backend::epoll);

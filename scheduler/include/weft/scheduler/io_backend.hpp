@@ -5,7 +5,7 @@
 namespace weft {
 
 enum class io_backend {
-    automatic,  ///< io_uring when the kernel allows it, else epoll
+    automatic,  ///< epoll (the cheaper backend for small request/response traffic)
     epoll,
     io_uring,   ///< falls back to epoll (reported in debug mode) if refused
 };
