@@ -1,9 +1,13 @@
-// weft::getaddrinfo: the C library's resolver on the blocking pool.
+// weft::getaddrinfo: the C library's resolver on the runtime's default
+// thread pool (the pool of to_thread).
 #include <weft/io/dns.hpp>
 
 #include <weft/errors.hpp>
 
-#include "blocking_pool.hpp"
+#include <weft/scheduler/detail/executor_call.hpp>
+#include <weft/scheduler/detail/loop_services.hpp>
+#include <weft/scheduler/event_loop.hpp>
+#include <weft/scheduler/thread_pool_executor.hpp>
 
 #include <cerrno>
 #include <memory>
@@ -102,7 +106,10 @@ coro<std::vector<address_info>> getaddrinfo(std::string host, std::string servic
     auto lookup = [host = std::move(host), service = std::move(service), opts] {
         return resolve(host, service, opts);
     };
-    co_return co_await detail::run_blocking(std::move(lookup));
+    event_loop* loop = detail::running_loop();
+    if (!loop) throw error("getaddrinfo(): no running event loop on this thread");
+    thread_pool_executor& pool = detail::default_thread_pool(*loop, "getaddrinfo()");
+    co_return co_await detail::call_on_executor(pool, std::move(lookup));
 }
 
 coro<std::vector<address_info>> getaddrinfo(std::string host, std::uint16_t port,

@@ -449,6 +449,10 @@ void event_loop::close() {
     drain_inbox();
     drop_ready();
     detail::tls_running_loop = prev;
+    // A standalone loop's default executors finish what they were given
+    // (bounded); a runtime's loops share services the runtime shut down
+    // already, and this is a no-op.
+    services_->shutdown_all();
 }
 
 void event_loop::drop_ready() noexcept {

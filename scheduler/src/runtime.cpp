@@ -13,7 +13,9 @@
 //      their idle observer whenever their count drops to zero; a bounded wait
 //      starts a new round (2) for tasks that were created during the round or
 //      that caught the cancellation and went on waiting.
-//   4. Stop every loop, join every thread, drop queued task steps, close
+//   4. Shut the runtime's services down: the default executors finish what
+//      they were given (a bounded wait).
+//   5. Stop every loop, join every thread, drop queued task steps, close
 //      every loop (callbacks still queued are dropped), write WEFT_TRACE.
 #include <weft/scheduler/runtime.hpp>
 #include <weft/scheduler/task.hpp>
@@ -90,6 +92,8 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
         auto loop = std::make_unique<event_loop>();
         loop->set_debug(debug);
         loop->set_preferred_io_backend(opts_.io_backend);
+        loop->set_services(services_);
+        loop->set_numa_node(plan_.workers[i].numa);
         loop->slow_callback_duration = opts_.slow_callback_duration;
         loop->set_idle_observer([this] {
             std::lock_guard<std::mutex> g(idle_mutex_);
@@ -165,6 +169,10 @@ void runtime::shutdown() noexcept {
         std::unique_lock<std::mutex> g(idle_mutex_);
         idle_cv_.wait_for(g, std::chrono::milliseconds(50), [&] { return pending() == 0; });
     }
+    // The default executors finish what they were given (bounded; a call
+    // still running then is reported and left to finish on its own), while
+    // the workers still run: a job may complete a future or post to a loop.
+    services_->shutdown_all();
     for (auto& l : loops_) l->stop();
     for (auto& t : threads_)
         if (t.joinable()) t.join();

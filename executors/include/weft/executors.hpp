@@ -19,4 +19,8 @@
 /// errors) are declared in <weft/errors.hpp>; an exception thrown by `f` is
 /// rethrown in the awaiting task.
 
+#include <weft/executors/run_in_executor.hpp>
+#include <weft/executors/tbb_executor.hpp>
 #include <weft/scheduler.hpp>
+#include <weft/scheduler/executor.hpp>
+#include <weft/scheduler/thread_pool_executor.hpp>

@@ -14,6 +14,7 @@
 
 #include <weft/errors.hpp>
 #include <weft/scheduler/detail/io_driver.hpp>
+#include <weft/scheduler/detail/loop_services.hpp>
 #include <weft/scheduler/detail/runnable.hpp>
 #include <weft/scheduler/detail/spinlock.hpp>
 #include <weft/scheduler/detail/timer_queue.hpp>
@@ -59,6 +60,7 @@ template <class T>
 class future;
 class event_loop;
 class socket_address;
+class executor;
 
 namespace detail {
 class task_base;
@@ -247,6 +249,17 @@ public:
     /// True if a handler was registered for sig.
     bool remove_signal_handler(int sig);
 
+    // --- executors -------------------------------------------------------------------
+    /// Runs f(args...) on ex, away from the event loops, and returns a coro
+    /// that waits for its result (or rethrows its exception) without
+    /// blocking the worker. f is handed to ex at once, as asyncio's
+    /// run_in_executor. nullptr selects the default executor: a oneTBB arena
+    /// on the calling worker's NUMA node. Cancelling the awaiting task
+    /// raises cancelled_error in it at once and leaves f running; f's
+    /// result is then dropped. Defined in <weft/executors.hpp>.
+    template <class F, class... Args>
+    auto run_in_executor(executor* ex, F&& f, Args&&... args);
+
     // --- errors and debugging -----------------------------------------------------
     void set_exception_handler(exception_handler h);
     exception_handler get_exception_handler() const;
@@ -313,6 +326,14 @@ public:
     /// standalone loop).
     weft::io_backend preferred_io_backend() const noexcept { return io_backend_; }
     void set_preferred_io_backend(weft::io_backend b) noexcept { io_backend_ = b; }
+    /// The runtime's services (default executors), shared by its loops; a
+    /// standalone loop has its own. Any thread.
+    detail::loop_services& services() const noexcept { return *services_; }
+    void set_services(std::shared_ptr<detail::loop_services> s) noexcept { services_ = std::move(s); }
+    /// The NUMA node of the processing unit the loop's worker is pinned to,
+    /// or -1 when it is not pinned (standalone loops, pinning none).
+    int numa_node() const noexcept { return numa_node_; }
+    void set_numa_node(int node) noexcept { numa_node_ = node; }
     /// Polls the I/O driver without blocking, if there is one. Loop thread.
     void poll_io() {
         if (detail::io_driver* d = io_driver()) d->poll(std::chrono::nanoseconds(0));
@@ -384,6 +405,8 @@ private:
     // posted ran and the loop's owner went on to destroy the loop.
     std::atomic<unsigned> remote_callers_{0};
     weft::io_backend io_backend_ = weft::io_backend::automatic;
+    std::shared_ptr<detail::loop_services> services_ = std::make_shared<detail::loop_services>();
+    int numa_node_ = -1;
 
     std::atomic<bool> running_{false};
     std::atomic<bool> closed_{false};

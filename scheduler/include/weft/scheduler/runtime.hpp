@@ -131,6 +131,9 @@ private:
 
     runtime_options opts_;
     worker_plan plan_;
+    // Shared with every loop (default executors); shut down before the
+    // workers stop.
+    std::shared_ptr<detail::loop_services> services_ = std::make_shared<detail::loop_services>();
     std::vector<std::unique_ptr<event_loop>> loops_;
     std::unique_ptr<detail::worker_pool> pool_;
     std::vector<std::unique_ptr<detail::trace_buffer>> traces_;

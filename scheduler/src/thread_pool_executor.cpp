@@ -1,5 +1,7 @@
-#include "blocking_pool.hpp"
+#include <weft/errors.hpp>
+#include <weft/scheduler/thread_pool_executor.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -7,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace weft::detail {
+namespace weft {
 
 namespace {
 
@@ -19,21 +21,22 @@ struct pool_thread {
 } // namespace
 
 /// Everything the threads touch, kept alive by each of them: threads
-/// detached at shutdown outlive the pool object.
-struct blocking_pool::shared {
-    explicit shared(blocking_pool_options o) : opts(o) {}
+/// detached at shutdown outlive the pool object. All fields under m.
+struct thread_pool_executor::shared {
+    explicit shared(thread_pool_options o) : opts(std::move(o)) {}
 
-    const blocking_pool_options opts;
+    const thread_pool_options opts;
     std::mutex m;
     std::condition_variable work_cv;  // a job was queued, or stopping
-    std::condition_variable gone_cv;  // a thread finished (shutdown waits on it)
-    std::deque<std::function<void()>> queue;
+    std::condition_variable gone_cv;  // a job or a thread finished (shutdown waits on it)
+    std::deque<detail::unique_function<void()>> queue;
     std::list<pool_thread> workers;  // list: a thread keeps an iterator to its entry
-    std::size_t live = 0;       // workers not done
-    std::size_t idle = 0;       // of those, waiting in work_cv
+    std::size_t live = 0;     // workers not done
+    std::size_t idle = 0;     // of those, waiting in work_cv
+    std::size_t running = 0;  // jobs started and not finished
     bool stopping = false;
 
-    /// Moves out the threads of finished workers other than `except` (under m).
+    /// Moves out the threads of finished workers other than `except`.
     std::vector<std::thread> take_finished(const pool_thread* except) {
         std::vector<std::thread> out;
         for (auto it = workers.begin(); it != workers.end();) {
@@ -54,16 +57,19 @@ void join_all(std::vector<std::thread>& ts) noexcept {
     for (auto& t : ts) t.join();
 }
 
-void worker_main(std::shared_ptr<blocking_pool::shared> s, std::list<pool_thread>::iterator self) {
+void worker_main(std::shared_ptr<thread_pool_executor::shared> s, std::list<pool_thread>::iterator self) {
     std::unique_lock lk(s->m);
     for (;;) {
         if (!s->queue.empty()) {
-            std::function<void()> job = std::move(s->queue.front());
+            detail::unique_function<void()> job = std::move(s->queue.front());
             s->queue.pop_front();
+            ++s->running;
             lk.unlock();
             job();
             job = nullptr;  // its captures go before the lock is taken again
             lk.lock();
+            --s->running;
+            if (s->stopping) s->gone_cv.notify_all();
             continue;
         }
         if (s->stopping) break;
@@ -83,37 +89,33 @@ void worker_main(std::shared_ptr<blocking_pool::shared> s, std::list<pool_thread
     join_all(finished);
 }
 
-} // namespace
-
-namespace {
-blocking_pool_options normalized(blocking_pool_options o) noexcept {
-    if (o.max_threads == 0) o.max_threads = 1;
+thread_pool_options normalized(thread_pool_options o) {
+    if (o.max_threads == 0) o.max_threads = std::min(32u, std::max(1u, std::thread::hardware_concurrency()) + 4);
     return o;
 }
+
 } // namespace
 
-blocking_pool::blocking_pool(blocking_pool_options opts)
-    : opts_(normalized(opts)), s_(std::make_shared<shared>(opts_)) {}
+thread_pool_executor::thread_pool_executor(thread_pool_options opts)
+    : opts_(normalized(std::move(opts))), s_(std::make_shared<shared>(opts_)) {}
 
-blocking_pool::~blocking_pool() { shutdown(); }
-
-blocking_pool& blocking_pool::instance() {
-    // Never freed: a static destructor that runs after the exit hook may
-    // still submit (the job then runs on its caller).
-    static blocking_pool* const pool = new blocking_pool();
-    static const struct exit_hook {
-        ~exit_hook() { pool->shutdown(); }
-    } hook;
-    return *pool;
+thread_pool_executor::~thread_pool_executor() {
+    // After an explicit shutdown() the threads still busy were detached
+    // already: no second wait.
+    bool called;
+    {
+        std::lock_guard lk(s_->m);
+        called = s_->stopping;
+    }
+    if (!called) shutdown();
 }
 
-void blocking_pool::submit(std::function<void()> job) {
+std::string thread_pool_executor::describe() const { return "thread_pool_executor '" + opts_.name + "'"; }
+
+void thread_pool_executor::execute(detail::unique_function<void()> job) {
+    if (!job) throw value_error(describe() + ": execute() with an empty job");
     std::unique_lock lk(s_->m);
-    if (s_->stopping) {
-        lk.unlock();
-        job();
-        return;
-    }
+    if (s_->stopping) throw error(describe() + ": execute() after shutdown()");
     std::vector<std::thread> finished = s_->take_finished(nullptr);
     s_->queue.push_back(std::move(job));
     // Start a thread when the idle ones are all spoken for.
@@ -140,13 +142,14 @@ void blocking_pool::submit(std::function<void()> job) {
     join_all(finished);
 }
 
-void blocking_pool::shutdown() noexcept {
+std::size_t thread_pool_executor::shutdown() noexcept {
     std::unique_lock lk(s_->m);
     if (!s_->stopping) {
         s_->stopping = true;
         s_->work_cv.notify_all();
     }
-    s_->gone_cv.wait_for(lk, opts_.exit_grace, [&] { return s_->live == 0; });
+    s_->gone_cv.wait_for(lk, opts_.shutdown_timeout, [&] { return s_->live == 0; });
+    const std::size_t left = s_->running + s_->queue.size();
     std::vector<std::thread> finished = s_->take_finished(nullptr);
     // Still busy: detached in place (the entry stays, its thread marks it
     // done when it finishes).
@@ -154,11 +157,12 @@ void blocking_pool::shutdown() noexcept {
         if (w.thread.joinable()) w.thread.detach();
     lk.unlock();
     join_all(finished);
+    return left;
 }
 
-blocking_pool::counts blocking_pool::snapshot() const {
+thread_pool_executor::counts thread_pool_executor::snapshot() const {
     std::lock_guard lk(s_->m);
-    return counts{s_->live, s_->idle, s_->queue.size()};
+    return counts{s_->live, s_->idle, s_->queue.size(), s_->running};
 }
 
-} // namespace weft::detail
+} // namespace weft
