@@ -18,9 +18,10 @@ namespace {
 
 class default_tbb_service final : public loop_service {
 public:
-    default_tbb_service() {
+    explicit default_tbb_service(std::chrono::milliseconds shutdown_timeout) {
         for (int id : tbb_numa_nodes()) {
             tbb_executor_options o;
+            o.shutdown_timeout = shutdown_timeout;
             o.numa_node = id;  // -1 when oneTBB sees no NUMA nodes: no constraint
             o.name = id < 0 ? std::string("default") : "default, NUMA node " + std::to_string(id);
             arenas_.push_back(std::make_unique<tbb_executor>(std::move(o)));
@@ -68,7 +69,8 @@ int current_numa_node() noexcept {
 
 executor& default_tbb_executor(event_loop& loop, const char* what) {
     auto& service = loop.services().get<default_tbb_service>(
-        &default_tbb_key, what, [] { return std::make_unique<default_tbb_service>(); });
+        &default_tbb_key, what,
+        [&loop] { return std::make_unique<default_tbb_service>(loop.services().shutdown_timeout); });
     const int node = loop.numa_node() >= 0 ? loop.numa_node() : current_numa_node();
     return service.for_node(node);
 }

@@ -90,6 +90,53 @@ int tbb_executor::max_concurrency() const { return s_->arena.max_concurrency(); 
 
 std::size_t tbb_executor::pending() const noexcept { return s_->pending_hint.load(std::memory_order_relaxed); }
 
+namespace {
+
+/// oneTBB's small-object pool gives a finished task's memory to the next
+/// enqueue without synchronization TSan can see (the library is not
+/// instrumented): the job object that lived there released its address when
+/// it was destroyed, and the next one acquires it before its members are
+/// written. The first base, so that it runs before the members.
+struct recycled_memory_fence {
+    recycled_memory_fence() noexcept { detail::tsan_acquire(this); }
+    recycled_memory_fence(const recycled_memory_fence&) noexcept { detail::tsan_acquire(this); }
+    recycled_memory_fence& operator=(const recycled_memory_fence&) noexcept { return *this; }
+    ~recycled_memory_fence() { detail::tsan_release(this); }
+};
+
+/// One job in the arena. A raw pointer to the state: the executor keeps the
+/// state until pending is 0 (or leaks it when shutdown gives up), and a job
+/// must not hold the last reference, which would destroy the arena from
+/// inside its own task. oneTBB calls the functor as const: the job is a
+/// mutable member.
+struct arena_job : recycled_memory_fence {
+    arena_job(tbb_executor::state* st, detail::unique_function<void()> j) noexcept
+        : s(st), job(std::move(j)) {}
+    /// oneTBB moves the job into its task memory inside enqueue(): the copy
+    /// there is published (released) once written, and acquired by the
+    /// thread that runs it.
+    arena_job(arena_job&& o) noexcept : recycled_memory_fence(o), s(o.s), job(std::move(o.job)) {
+        detail::tsan_release(this);
+    }
+
+    tbb_executor::state* s;
+    mutable detail::unique_function<void()> job;
+
+    void operator()() const;
+};
+
+void arena_job::operator()() const {
+    detail::tsan_acquire(const_cast<arena_job*>(this));  // pairs with the release in the move
+    job();
+    job = nullptr;  // its captures go before the job counts as finished
+    std::lock_guard<std::mutex> g(s->m);
+    --s->pending;
+    s->pending_hint.store(s->pending, std::memory_order_relaxed);
+    if (s->pending == 0) s->done_cv.notify_all();
+}
+
+} // namespace
+
 void tbb_executor::execute(detail::unique_function<void()> job) {
     if (!job) throw value_error(describe() + ": execute() with an empty job");
     {
@@ -98,26 +145,8 @@ void tbb_executor::execute(detail::unique_function<void()> job) {
         ++s_->pending;
         s_->pending_hint.store(s_->pending, std::memory_order_relaxed);
     }
-    // A raw pointer: the executor keeps the state until pending is 0 (or
-    // leaks it when shutdown gives up), and a job must not hold the last
-    // reference, which would destroy the arena from inside its own task.
-    // oneTBB calls the functor as const: the job is a mutable member.
-    struct arena_job {
-        state* s;
-        mutable detail::unique_function<void()> job;
-        void operator()() const {
-            detail::tsan_acquire(s);  // pairs with the release before enqueue
-            job();
-            job = nullptr;  // its captures go before the job counts as finished
-            std::lock_guard<std::mutex> g(s->m);
-            --s->pending;
-            s->pending_hint.store(s->pending, std::memory_order_relaxed);
-            if (s->pending == 0) s->done_cv.notify_all();
-        }
-    };
     arena_job run{s_.get(), std::move(job)};
     try {
-        detail::tsan_release(s_.get());  // pairs with the acquire in arena_job
         s_->arena.enqueue(std::move(run));
     } catch (...) {
         std::lock_guard<std::mutex> g(s_->m);

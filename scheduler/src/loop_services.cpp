@@ -31,8 +31,8 @@ namespace {
 
 class default_pool_service final : public loop_service {
 public:
-    default_pool_service() : pool_(thread_pool_options{0, std::chrono::milliseconds(10'000),
-                                                       std::chrono::milliseconds(10'000), "default"}) {}
+    explicit default_pool_service(std::chrono::milliseconds shutdown_timeout)
+        : pool_(thread_pool_options{0, std::chrono::milliseconds(10'000), shutdown_timeout, "default"}) {}
     thread_pool_executor& pool() noexcept { return pool_; }
     void shutdown() noexcept override {
         const std::size_t left = pool_.shutdown();
@@ -54,7 +54,10 @@ const char default_pool_key = 0;
 thread_pool_executor& default_thread_pool(event_loop& loop, const char* what) {
     return loop.services()
         .get<default_pool_service>(&default_pool_key, what,
-                                   [] { return std::make_unique<default_pool_service>(); })
+                                   [&loop] {
+                                       return std::make_unique<default_pool_service>(
+                                           loop.services().shutdown_timeout);
+                                   })
         .pool();
 }
 

@@ -86,6 +86,9 @@ runtime::runtime(runtime_options opts) : opts_(std::move(opts)) {
     plan_ = plan_workers(topology::machine(), opts_.workers, opts_.pinning, seed,
                          opts_.numa_aware_stealing);
     const bool debug = opts_.debug || detail::debug_from_environment();
+    if (opts_.executor_shutdown_timeout.count() < 0)
+        throw value_error("runtime_options::executor_shutdown_timeout must not be negative");
+    services_->shutdown_timeout = opts_.executor_shutdown_timeout;
     std::vector<event_loop*> raw;
     std::vector<std::vector<unsigned>> orders;
     for (unsigned i = 0; i < opts_.workers; ++i) {

@@ -135,10 +135,13 @@ void thread_pool_executor::execute(detail::unique_function<void()> job) {
             }
             // The running threads will get to it.
         }
+        lk.unlock();
     } else {
+        lk.unlock();
+        // After the unlock: a thread woken while the lock is held would
+        // only block on it again.
         s_->work_cv.notify_one();
     }
-    lk.unlock();
     join_all(finished);
 }
 

@@ -55,6 +55,11 @@ struct runtime_options {
     /// Every this many task steps a busy worker polls its reactor without
     /// blocking, so I/O readiness is seen while it has work queued.
     unsigned io_poll_interval = 61;
+    /// How long the runtime's shutdown waits for each default executor (the
+    /// oneTBB arenas of run_in_executor(nullptr, ...), the thread pool of
+    /// to_thread and getaddrinfo) to finish what it was given. Calls still
+    /// running then are reported on stderr and left to finish on their own.
+    std::chrono::milliseconds executor_shutdown_timeout = std::chrono::seconds(10);
 };
 
 namespace detail {

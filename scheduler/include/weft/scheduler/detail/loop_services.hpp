@@ -6,6 +6,7 @@
 // the scheduler knows only as a loop_service.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -53,6 +54,10 @@ public:
     /// Shuts every service down, the newest first; later get() calls throw.
     /// Idempotent.
     void shutdown_all() noexcept;
+
+    /// How long each service's shutdown waits for its work (set by the
+    /// runtime before any service exists; read when a service is made).
+    std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
 
 private:
     void check_open_locked(const char* what) const;
