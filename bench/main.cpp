@@ -11,11 +11,14 @@
 #include "bench_util.hpp"
 #include "ratio_reporter.hpp"
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/version.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #ifndef WEFT_BENCH_VERSION
 #define WEFT_BENCH_VERSION "unknown"
@@ -72,6 +75,13 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     weft_bench::ratio_reporter reporter(benchmark::CreateDefaultDisplayReporter());
+    // oneTBB keeps one core for an application thread that joins its
+    // arenas, so by default it runs cores - 1 workers (1 on 2 cores). The
+    // baselines that enqueue from outside an arena (no slot reserved for it)
+    // need a worker per core, as weft's executors get (tbb_executor lifts
+    // the cap the same way).
+    oneapi::tbb::global_control workers_per_core(oneapi::tbb::global_control::max_allowed_parallelism,
+                                                 std::max<std::size_t>(std::thread::hardware_concurrency(), 1) + 1);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
     return 0;

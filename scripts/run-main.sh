@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Builds the release preset and runs the main job: every example program.
-# Each step is a function; add new steps (tools, benchmarks) to main().
+# The main job: installs what is missing, builds the tools in the release
+# preset, then shows the machine and weft's numbers on it:
+#   1. weft-tune --quick: the topology as hwloc sees it, the worker plan of
+#      each pinning policy, a short sweep of policies x worker counts, the
+#      settings to use (and weft-tune.svg, the plot);
+#   2. weft-bench --quick: the whole benchmark suite against oneTBB, Asio
+#      and the standard library, in the same run.
+# With --examples it also runs every example program afterwards.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,13 +14,37 @@ cd "$root"
 
 preset=release
 build_dir="build/$preset"
+with_examples=0
+for arg in "$@"; do
+    case $arg in
+        --examples) with_examples=1 ;;
+        -h|--help)
+            sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0 ;;
+        *) echo "run-main.sh: unknown option '$arg' (expected --examples)" >&2; exit 2 ;;
+    esac
+done
 
 build() {
     bash scripts/install-deps.sh
     echo "=== configure ($preset) ==="
     cmake --preset "$preset"
-    echo "=== build ($preset) ==="
-    cmake --build --preset "$preset" -j 2
+    local targets=(weft_tune weft_bench_suite)
+    if [[ $with_examples == 1 ]]; then
+        targets=(all)
+    fi
+    echo "=== build ($preset: ${targets[*]}) ==="
+    cmake --build --preset "$preset" -j 2 --target "${targets[@]}"
+}
+
+tune() {
+    echo "=== weft-tune --quick ==="
+    "$build_dir/bench/tune/weft-tune" --quick --svg "$build_dir/weft-tune.svg"
+}
+
+bench() {
+    echo "=== weft-bench --quick ==="
+    "$build_dir/bench/suite/weft-bench" --quick --json "$build_dir/weft-bench.json"
 }
 
 # Runs every example_* program in build/release/examples, alphabetically,
@@ -53,7 +83,11 @@ run_examples() {
 
 main() {
     build
-    run_examples
+    tune
+    bench
+    if [[ $with_examples == 1 ]]; then
+        run_examples
+    fi
 }
 
-main "$@"
+main
