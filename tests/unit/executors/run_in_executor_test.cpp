@@ -479,6 +479,39 @@ TEST_P(RunInExecutorOnWorkers, RuntimeShutdownWaitsForAToThreadCall) {
     check_shutdown_waits(GetParam(), /*through_to_thread=*/true);
 }
 
+// An executor of the application's outlives the runtime whose task was
+// waiting for it: the task is cancelled at shutdown, the runtime and its
+// loops are destroyed, and only then does the call finish. Its late result
+// finds nobody to wake and touches no loop (ASan and TSan would see it).
+weft::coro<void> leave_a_call_on(weft::tbb_executor* ex, std::shared_ptr<call_gate> g,
+                                 std::shared_ptr<std::atomic<int>> finished) {
+    auto held = [g, finished] {
+        g->pass();
+        finished->fetch_add(1);
+        return std::string("late result, long enough to live on the heap");
+    };
+    auto call = weft::run_in_executor(ex, held);
+    auto waiter = weft::create_task(std::move(call));
+    const bool arrived = co_await await_arrivals(g, 1);
+    EXPECT_TRUE(arrived);
+}
+
+TEST_P(RunInExecutorOnWorkers, AnExecutorOutlivingTheRuntimeFinishesItsCallHarmlessly) {
+    weft::tbb_executor ex(tbb_options("outlives the runtime", 2));
+    auto g = std::make_shared<call_gate>();
+    auto finished = std::make_shared<std::atomic<int>>(0);
+    {
+        weft::runtime_options o;
+        o.workers = GetParam();
+        weft::runtime rt(o);
+        rt.run(leave_a_call_on(&ex, g, finished));
+    }  // the runtime is gone; the call is still held
+    EXPECT_EQ(finished->load(), 0);
+    g->release();
+    EXPECT_EQ(ex.shutdown(), 0u);  // waits for the call
+    EXPECT_EQ(finished->load(), 1);
+}
+
 // --- errors -------------------------------------------------------------------------
 
 TEST(RunInExecutorErrors, CallsWithoutARunningLoopThrowAndSubmitNothing) {
