@@ -3,6 +3,8 @@
 // snapshot(), retirement of idle threads, shutdown (runs the queue, joins,
 // is bounded for a stuck job and reports what was left, refuses later
 // work naming the pool) and refusal of an empty job.
+#include "support/gate.hpp"
+
 #include <weft/errors.hpp>
 #include <weft/scheduler/thread_pool_executor.hpp>
 
@@ -21,30 +23,8 @@
 namespace {
 
 using namespace std::chrono_literals;
+using weft_test::gate;
 
-/// A gate that jobs wait at until the test opens it.
-struct gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    int waiting = 0;
-
-    void pass() {
-        std::unique_lock lk(m);
-        ++waiting;
-        cv.notify_all();
-        cv.wait(lk, [&] { return open; });
-    }
-    void release() {
-        std::lock_guard lk(m);
-        open = true;
-        cv.notify_all();
-    }
-    bool wait_waiting(int n, std::chrono::milliseconds bound = 10s) {
-        std::unique_lock lk(m);
-        return cv.wait_for(lk, bound, [&] { return waiting >= n; });
-    }
-};
 
 /// Waits (bounded) until a condition on the pool's counts holds.
 template <class Pred>
@@ -102,7 +82,7 @@ TEST(ThreadPoolExecutor, GrowsToItsLimitAndQueuesTheRest) {
             g->pass();
             ran.fetch_add(1);
         });
-    EXPECT_TRUE(g->wait_waiting(3));
+    EXPECT_TRUE(g->wait_arrivals(3));
     auto c = pool.snapshot();
     EXPECT_EQ(c.threads, 3u);
     EXPECT_EQ(c.idle, 0u);
@@ -123,7 +103,7 @@ TEST(ThreadPoolExecutor, SnapshotCountsARunningJob) {
         g->pass();
         done.store(true);
     });
-    EXPECT_TRUE(g->wait_waiting(1));
+    EXPECT_TRUE(g->wait_arrivals(1));
     auto c = pool.snapshot();
     EXPECT_EQ(c.running, 1u);
     EXPECT_EQ(c.queued, 0u);
@@ -145,7 +125,7 @@ TEST(ThreadPoolExecutor, JobsStartInSubmissionOrder) {
     std::mutex m;
     std::vector<int> order;
     pool.execute([g] { g->pass(); });  // holds the only thread while the rest queue
-    EXPECT_TRUE(g->wait_waiting(1));
+    EXPECT_TRUE(g->wait_arrivals(1));
     for (int i = 0; i < 20; ++i)
         pool.execute([i, &m, &order] {
             std::lock_guard lk(m);
@@ -165,7 +145,7 @@ TEST(ThreadPoolExecutor, IdleThreadsRetire) {
     weft::thread_pool_executor pool(o);
     auto g = std::make_shared<gate>();
     for (int i = 0; i < 4; ++i) pool.execute([g] { g->pass(); });
-    EXPECT_TRUE(g->wait_waiting(4));
+    EXPECT_TRUE(g->wait_arrivals(4));
     EXPECT_EQ(pool.snapshot().threads, 4u);
     g->release();
     EXPECT_TRUE(wait_counts(pool, [](const weft::thread_pool_executor::counts& c) { return c.threads == 0; }));
@@ -216,7 +196,7 @@ TEST(ThreadPoolExecutor, ShutdownDoesNotWaitForeverForAStuckJob) {
             s->g.pass();
             s->stuck_done.store(true);
         });
-        EXPECT_TRUE(s->g.wait_waiting(1));
+        EXPECT_TRUE(s->g.wait_arrivals(1));
         pool.execute([s] { s->queued_done.store(true); });
         // One job running, one queued behind it: both left when the wait
         // ends.

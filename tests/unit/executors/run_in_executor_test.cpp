@@ -7,6 +7,7 @@
 #include <weft/executors.hpp>
 
 #include "support/combinators.hpp"
+#include "support/gate.hpp"
 #include "support/weft_test.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -16,10 +17,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +27,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using weft_test::await_arrivals;
 using weft_test::let_others_run;
 using weft_test::ms_since;
 
@@ -37,42 +37,6 @@ namespace {
 struct executor_failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-/// Holds executor threads until released, and counts how many arrived, so a
-/// test knows a call is running (and still unfinished) without sleeping.
-struct call_gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    int arrived = 0;
-
-    void pass() {
-        std::unique_lock lk(m);
-        ++arrived;
-        cv.notify_all();
-        cv.wait(lk, [&] { return open; });
-    }
-    void release() {
-        std::lock_guard lk(m);
-        open = true;
-        cv.notify_all();
-    }
-    int count() {
-        std::lock_guard lk(m);
-        return arrived;
-    }
-};
-
-/// Lets the loop run until n calls reached the gate, at most 10 s on the
-/// loop clock; true if they did.
-weft::coro<bool> await_arrivals(std::shared_ptr<call_gate> g, int n) {
-    const auto start = weft::clock::now();
-    while (g->count() < n) {
-        if (ms_since(start) > 10000.0) co_return false;
-        co_await weft::sleep(1ms);
-    }
-    co_return true;
-}
 
 /// Where a function ran.
 struct place {
@@ -272,7 +236,7 @@ TEST_P(RunInExecutorOnWorkers, ToThreadRunsOnAPoolThreadAndReturnsTheValue) { ru
 
 /// Awaits a call held at g that, once released, counts itself in *finished
 /// and throws.
-weft::coro<int> await_held_failing_call(weft::executor* ex, std::shared_ptr<call_gate> g,
+weft::coro<int> await_held_failing_call(weft::executor* ex, std::shared_ptr<weft_test::gate> g,
                                         std::shared_ptr<std::atomic<int>> finished) {
     auto held = [g, finished]() -> int {
         g->pass();
@@ -291,7 +255,7 @@ struct cancel_outcome {
     std::size_t pending_after_release = 1;
 };
 
-weft::coro<cancel_outcome> cancel_a_held_call(weft::tbb_executor* ex, std::shared_ptr<call_gate> g,
+weft::coro<cancel_outcome> cancel_a_held_call(weft::tbb_executor* ex, std::shared_ptr<weft_test::gate> g,
                                               std::shared_ptr<std::atomic<int>> finished) {
     cancel_outcome r;
     auto t = weft::create_task(await_held_failing_call(ex, g, finished));
@@ -321,7 +285,7 @@ weft::coro<cancel_outcome> cancel_a_held_call(weft::tbb_executor* ex, std::share
 
 TEST_P(RunInExecutorOnWorkers, CancellingTheAwaiterLeavesTheCallRunningAndDropsItsLateFailure) {
     weft::tbb_executor ex(tbb_options("held"));
-    auto g = std::make_shared<call_gate>();
+    auto g = std::make_shared<weft_test::gate>();
     auto finished = std::make_shared<std::atomic<int>>(0);
     testing::internal::CaptureStderr();
     std::optional<cancel_outcome> r;
@@ -378,7 +342,7 @@ TEST_P(RunInExecutorOnWorkers, AFailingCallWhoseCoroIsNeverAwaitedIsStillReporte
 // --- runtime shutdown ---------------------------------------------------------------
 
 struct shutdown_state {
-    call_gate gate;
+    weft_test::gate gate;
     std::atomic<int> finished{0};
     std::atomic<int> finished_when_main_returned{-1};
     std::atomic<bool> main_returned{false};
@@ -400,8 +364,8 @@ weft::coro<void> leave_a_held_call(std::shared_ptr<shutdown_state> s, bool throu
         call.emplace(weft::run_in_executor(nullptr, std::move(held)));
     auto waiter = weft::create_task(std::move(*call));
     const auto start = weft::clock::now();
-    while (s->gate.count() < 1 && ms_since(start) < 10000.0) co_await weft::sleep(1ms);
-    s->arrived.store(s->gate.count() == 1);
+    while (s->gate.arrived() < 1 && ms_since(start) < 10000.0) co_await weft::sleep(1ms);
+    s->arrived.store(s->gate.arrived() == 1);
     s->finished_when_main_returned.store(s->finished.load());
     s->main_returned.store(true);
 }
@@ -483,7 +447,7 @@ TEST_P(RunInExecutorOnWorkers, RuntimeShutdownWaitsForAToThreadCall) {
 // waiting for it: the task is cancelled at shutdown, the runtime and its
 // loops are destroyed, and only then does the call finish. Its late result
 // finds nobody to wake and touches no loop (ASan and TSan would see it).
-weft::coro<void> leave_a_call_on(weft::tbb_executor* ex, std::shared_ptr<call_gate> g,
+weft::coro<void> leave_a_call_on(weft::tbb_executor* ex, std::shared_ptr<weft_test::gate> g,
                                  std::shared_ptr<std::atomic<int>> finished) {
     auto held = [g, finished] {
         g->pass();
@@ -498,7 +462,7 @@ weft::coro<void> leave_a_call_on(weft::tbb_executor* ex, std::shared_ptr<call_ga
 
 TEST_P(RunInExecutorOnWorkers, AnExecutorOutlivingTheRuntimeFinishesItsCallHarmlessly) {
     weft::tbb_executor ex(tbb_options("outlives the runtime", 2));
-    auto g = std::make_shared<call_gate>();
+    auto g = std::make_shared<weft_test::gate>();
     auto finished = std::make_shared<std::atomic<int>>(0);
     {
         weft::runtime_options o;

@@ -5,6 +5,7 @@
 // with a lookup pending (the lookup's task is cancelled at once, run()
 // returns once the pool finished its work). No test needs a network:
 // "localhost" is in /etc/hosts and names under .invalid never resolve.
+#include "support/gate.hpp"
 #include "support/io_test.hpp"
 
 #include <weft/executors/run_in_executor.hpp>
@@ -27,43 +28,12 @@
 namespace {
 
 using namespace std::chrono_literals;
+using weft_test::await_arrivals;
+using weft_test::gate;
 
 class dns_test : public weft_test::io_test {};
 
-/// A gate that blocking jobs wait at until the test opens it.
-struct gate {
-    std::mutex m;
-    std::condition_variable cv;
-    bool open = false;
-    int waiting = 0;
 
-    void pass() {
-        std::unique_lock lk(m);
-        ++waiting;
-        cv.notify_all();
-        cv.wait(lk, [&] { return open; });
-    }
-    void release() {
-        std::lock_guard lk(m);
-        open = true;
-        cv.notify_all();
-    }
-    int count() {
-        std::lock_guard lk(m);
-        return waiting;
-    }
-};
-
-/// Waits (bounded) from inside a task, letting the loop run, until n jobs
-/// wait at g.
-weft::coro<bool> await_waiting(std::shared_ptr<gate> g, int n) {
-    const auto start = weft::clock::now();
-    while (g->count() < n) {
-        if (weft_test::ms_since(start) > 10000.0) co_return false;
-        co_await weft::sleep(1ms);
-    }
-    co_return true;
-}
 
 /// The running runtime's default pool (the pool of getaddrinfo and
 /// to_thread). Inside a task only.
@@ -91,7 +61,7 @@ public:
     ~pool_blocker() { release(); }
     void release() { g_->release(); }
     /// From inside a task: every job of the blocker holds a thread.
-    weft::coro<bool> all_blocked() { return await_waiting(g_, jobs_); }
+    weft::coro<bool> all_blocked() { return await_arrivals(g_, jobs_); }
     int jobs() const { return jobs_; }
     /// The counter of finished blocking jobs (shared with the jobs, so it
     /// outlives the blocker).
@@ -389,7 +359,7 @@ TEST_P(dns_test, RuntimeShutdownCancelsAPendingLookupAndWaitsForThePool) {
                 p->ran.fetch_add(1);
             });
         std::shared_ptr<gate> g(p, &p->g);
-        EXPECT_TRUE(co_await await_waiting(g, n));
+        EXPECT_TRUE(co_await await_arrivals(g, n));
         // Left running when the main coroutine returns: the runtime cancels
         // it on the way out, and its wait ends without the lookup, which is
         // queued behind the blockers, and so is the job after it.
@@ -472,7 +442,7 @@ TEST_P(dns_test, ACancelledCallFinishesAndItsLateFailureIsNotReported) {
         auto call = [](decltype(slow) f) -> weft::coro<int> { co_return co_await weft::to_thread(std::move(f)); };
         marker.reset();
         auto t = weft::create_task(call(std::move(slow)));
-        EXPECT_TRUE(co_await await_waiting(g, 1));  // the call is running
+        EXPECT_TRUE(co_await await_arrivals(g, 1));  // the call is running
         t.cancel();
         std::string outcome = "returned";
         try {
