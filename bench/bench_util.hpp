@@ -96,9 +96,11 @@ void time_weft(benchmark::State& state, std::int64_t expected, Once once) {
 
 /// As time_weft, in a tbb::task_arena of state.range(0) threads (the calling
 /// thread plus N - 1 TBB workers), initialised before timing starts.
+/// reserved_for_masters 0: the calling thread stays outside the arena
+/// (enqueue only) and all N slots are for TBB workers.
 template <class Once>
-void time_tbb(benchmark::State& state, std::int64_t expected, Once once) {
-    tbb::task_arena arena(static_cast<int>(state.range(0)));
+void time_tbb(benchmark::State& state, std::int64_t expected, Once once, unsigned reserved_for_masters = 1) {
+    tbb::task_arena arena(static_cast<int>(state.range(0)), reserved_for_masters);
     arena.initialize();
     for (auto _ : state) {
         const std::int64_t got = once(arena);

@@ -96,24 +96,6 @@ std::int64_t round_trip_tbb(tbb::task_arena& arena, std::int64_t m) {
     return sum;
 }
 
-/// As weft_bench::time_tbb, but the arena reserves no slot for the calling
-/// thread, which stays outside it (enqueue only).
-template <class Once>
-void time_tbb_outside(benchmark::State& state, std::int64_t expected, Once once) {
-    tbb::task_arena arena(static_cast<int>(state.range(0)), 0);
-    arena.initialize();
-    for (auto _ : state) {
-        const std::int64_t got = once(arena);
-        if (got != expected) {
-            state.SkipWithError(("wrong result: " + std::to_string(got) + ", expected " +
-                                 std::to_string(expected)).c_str());
-            break;
-        }
-        benchmark::DoNotOptimize(got);
-    }
-    state.counters["threads"] = arena.max_concurrency();
-}
-
 void bm_post_weft(benchmark::State& state, sizes s) {
     const std::int64_t n = post_count(s);
     weft_bench::time_weft(state, n, [n](weft::runtime& rt) { return post_weft(rt, n); });
@@ -122,7 +104,7 @@ void bm_post_weft(benchmark::State& state, sizes s) {
 
 void bm_post_tbb(benchmark::State& state, sizes s) {
     const std::int64_t n = post_count(s);
-    time_tbb_outside(state, n, [n](tbb::task_arena& a) { return post_tbb(a, n); });
+    weft_bench::time_tbb(state, n, [n](tbb::task_arena& a) { return post_tbb(a, n); }, 0);
     weft_bench::report_items(state, n, "ns_per_call");
 }
 
@@ -134,7 +116,7 @@ void bm_submit_weft(benchmark::State& state, sizes s) {
 
 void bm_submit_tbb(benchmark::State& state, sizes s) {
     const std::int64_t n = post_count(s);
-    time_tbb_outside(state, n, [n](tbb::task_arena& a) { return submit_tbb(a, n); });
+    weft_bench::time_tbb(state, n, [n](tbb::task_arena& a) { return submit_tbb(a, n); }, 0);
     weft_bench::report_items(state, n, "ns_per_call");
 }
 
@@ -146,7 +128,7 @@ void bm_round_trip_weft(benchmark::State& state, sizes s) {
 
 void bm_round_trip_tbb(benchmark::State& state, sizes s) {
     const std::int64_t m = round_trips(s);
-    time_tbb_outside(state, m, [m](tbb::task_arena& a) { return round_trip_tbb(a, m); });
+    weft_bench::time_tbb(state, m, [m](tbb::task_arena& a) { return round_trip_tbb(a, m); }, 0);
     weft_bench::report_items(state, m, "ns_per_call");
 }
 
