@@ -31,7 +31,9 @@ struct tbb_executor::state {
     std::condition_variable done_cv;
     std::size_t pending = 0;
     bool stopping = false;
-    // Mirrors pending for lock-free reads (pending()); relaxed, a snapshot.
+    // Mirrors pending for pending(), read without the lock. Relaxed stores
+    // (under m) and a relaxed load: a statistic, it orders nothing and pairs
+    // with no other operation; shutdown() reads pending itself, under m.
     std::atomic<std::size_t> pending_hint{0};
 };
 
